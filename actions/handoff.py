@@ -1,0 +1,72 @@
+"""Handing the conversation to a person, and what to do when the NLU keeps failing.
+
+``action_escalate`` is the single place where a handoff starts; the Slack escalation will plug in
+here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import brand_for, latest_intent, user_text
+from bot.handoff import EscalationReason, plan_handoff, reason_for_intent, should_offer_human
+
+logger = logging.getLogger(__name__)
+
+
+class ActionEscalate(Action):
+    """Tell the customer a person takes over, with the delay or when the team is back."""
+
+    def name(self) -> str:
+        return "action_escalate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        reason = reason_for_intent(latest_intent(tracker))
+        if reason is EscalationReason.COMPLAINT:
+            dispatcher.utter_message(response="utter_complaint_sorry")
+        plan = plan_handoff(brand, reason, datetime.now(timezone.utc))
+        if plan.team_available:
+            dispatcher.utter_message(response="utter_handoff", delay=brand.human_response_delay)
+        else:
+            dispatcher.utter_message(response="utter_handoff_closed", reopens=plan.reopens)
+        # No Slack escalation yet: make the request impossible to miss in the logs.
+        logger.warning(
+            "HANDOFF brand=%s conversation=%s reason=%s",
+            brand.slug,
+            tracker.sender_id,
+            reason.value,
+        )
+        return [SlotSet("pending_question", None), SlotSet("requested", None)]
+
+
+class ActionLowConfidence(Action):
+    """The NLU is unsure: ask to rephrase, and after two misses in a row offer a person."""
+
+    def name(self) -> str:
+        return "action_low_confidence"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if not user_text(tracker).strip():
+            dispatcher.utter_message(response="utter_empty_message")
+            return []
+        intents = [
+            (e.get("parse_data") or {}).get("intent", {}).get("name")
+            for e in tracker.events
+            if e.get("event") == "user"
+        ]
+        if should_offer_human(intents):
+            dispatcher.utter_message(response="utter_offer_human")
+            return [SlotSet("pending_question", "offer_human")]
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return [SlotSet("pending_question", None)]

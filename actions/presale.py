@@ -1,0 +1,341 @@
+"""Pre-sale answers from the brand file: price, stock, delivery, payment, promo, stores, advice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import (
+    brand_for,
+    current_product,
+    entity_value,
+    products_mentioned,
+    user_text,
+)
+from bot import catalogue
+from bot.brand import Brand, Product
+from bot.catalogue import Place, format_money
+
+logger = logging.getLogger(__name__)
+
+MAX_BUTTONS = 5
+BULLET = "• "
+
+
+def product_buttons(brand: Brand, products: list[Product] | None = None) -> list[dict[str, str]]:
+    """Up to five quick replies, one per product, that start a purchase of that product."""
+    chosen = products or catalogue.suggest_products(brand, "", limit=MAX_BUTTONS)
+    return [
+        {
+            "title": p.name,
+            "payload": f'/purchase_intent{{"product": "{p.id}"}}',
+        }
+        for p in chosen[:MAX_BUTTONS]
+    ]
+
+
+def ask_which_product(dispatcher: CollectingDispatcher, brand: Brand) -> list[EventType]:
+    """Ask which product the customer means, with catalogue quick replies."""
+    dispatcher.utter_message(response="utter_ask_which_product", buttons=product_buttons(brand))
+    return [SlotSet("requested", "product")]
+
+
+def utter_delivery(
+    dispatcher: CollectingDispatcher, brand: Brand, place: Place | None
+) -> list[EventType]:
+    """Delivery cost and lead time for ``place``, or every zone when we don't know where."""
+    if place is None:
+        lines = [
+            f"{BULLET}{z.zone} : {format_money(z.cost, brand.currency)}, {z.lead_time}"
+            for z in brand.delivery
+        ]
+        dispatcher.utter_message(response="utter_delivery_overview", lines="\n".join(lines))
+        dispatcher.utter_message(response="utter_ask_location")
+        return [SlotSet("requested", "city")]
+    zone = catalogue.delivery_zone(brand, place)
+    if zone is None:
+        dispatcher.utter_message(
+            response="utter_delivery_not_served",
+            place=place.name,
+            zones=", ".join(z.zone for z in brand.delivery),
+        )
+        return [SlotSet("city", place.name), SlotSet("requested", None)]
+    dispatcher.utter_message(
+        response="utter_delivery_quote",
+        place=place.name,
+        zone=zone.zone,
+        cost=format_money(zone.cost, brand.currency),
+        lead_time=zone.lead_time,
+    )
+    if zone.free_above is not None:
+        dispatcher.utter_message(
+            response="utter_delivery_free_above",
+            free_above=format_money(zone.free_above, brand.currency),
+        )
+    if zone.note:
+        dispatcher.utter_message(response="utter_delivery_note", note=zone.note)
+    return [SlotSet("city", place.name), SlotSet("requested", None)]
+
+
+def _product_slot(product: Product | None) -> list[EventType]:
+    return [SlotSet("product", product.id)] if product else []
+
+
+class ActionAnswerPrice(Action):
+    """Price of the product(s) asked about, or the whole price list."""
+
+    def name(self) -> str:
+        return "action_answer_price"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        products = products_mentioned(tracker, brand)
+        if not products:
+            product = current_product(tracker, brand)
+            products = [product] if product else []
+        if not products:
+            lines = [f"{BULLET}{p.name} : {format_money(p.price, brand.currency)}" for p in brand.catalogue]
+            dispatcher.utter_message(response="utter_price_list", lines="\n".join(lines))
+            return [SlotSet("pending_question", None)]
+        for product in products[:3]:
+            dispatcher.utter_message(
+                response="utter_price",
+                product_name=product.name,
+                price=format_money(product.price, brand.currency),
+            )
+        return _product_slot(products[0]) + [SlotSet("pending_question", None)]
+
+
+def _variant_label(colour: str | None, size: str | None) -> str:
+    parts = [p for p in (colour, size) if p]
+    return f"({', '.join(parts)})" if parts else ""
+
+
+def utter_stock(
+    dispatcher: CollectingDispatcher, product: Product, colour: str | None, size: str | None
+) -> bool:
+    """Tell the stock of a product variant, with alternatives when it is out. True if in stock."""
+    if product.units() == 0:
+        dispatcher.utter_message(response="utter_stock_product_out", product_name=product.name)
+        return False
+    if colour is None and size is None:
+        dispatcher.utter_message(
+            response="utter_stock_overview",
+            product_name=product.name,
+            sizes=", ".join(product.sizes),
+            lines="\n".join(BULLET + line for line in catalogue.stock_overview(product)),
+        )
+        return True
+    stock = catalogue.availability(product, colour, size)
+    variant = _variant_label(colour, size)
+    if stock.low:
+        dispatcher.utter_message(
+            response="utter_stock_low", product_name=product.name, variant=variant, units=stock.units
+        )
+    elif stock.in_stock:
+        dispatcher.utter_message(response="utter_stock_in", product_name=product.name, variant=variant)
+    else:
+        dispatcher.utter_message(response="utter_stock_out", product_name=product.name, variant=variant)
+        if colour and stock.sizes_in_stock:
+            dispatcher.utter_message(
+                response="utter_stock_alternatives_sizes",
+                colour=colour,
+                sizes=", ".join(stock.sizes_in_stock),
+            )
+        if size and stock.colours_in_stock:
+            dispatcher.utter_message(
+                response="utter_stock_alternatives_colours",
+                size=size,
+                colours=", ".join(stock.colours_in_stock),
+            )
+    return stock.in_stock
+
+
+def requested_variant(
+    dispatcher: CollectingDispatcher, tracker: Tracker, product: Product
+) -> tuple[str | None, str | None, bool]:
+    """(colour, size, valid) the latest message asks for; tells the customer about unknown ones."""
+    text = user_text(tracker)
+    colour_value = entity_value(tracker, "colour")
+    colours = (
+        catalogue.match_colours(product, str(colour_value))
+        if colour_value
+        else catalogue.find_colours_in_text(product, text)
+    )
+    size_value = entity_value(tracker, "size")
+    size = (
+        catalogue.match_size(product, str(size_value))
+        if size_value
+        else catalogue.find_size_in_text(product, text)
+    )
+    if colour_value and not colours:
+        dispatcher.utter_message(
+            response="utter_unknown_variant",
+            product_name=product.name,
+            wanted=str(colour_value),
+            options=", ".join(product.colours),
+        )
+        return None, None, False
+    if size_value and size is None:
+        dispatcher.utter_message(
+            response="utter_unknown_variant",
+            product_name=product.name,
+            wanted=str(size_value),
+            options=", ".join(product.sizes),
+        )
+        return None, None, False
+    return (colours[0] if colours else None), size, True
+
+
+class ActionAnswerAvailability(Action):
+    """Stock, sizes and colours of a product."""
+
+    def name(self) -> str:
+        return "action_answer_availability"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        product = current_product(tracker, brand)
+        if product is None:
+            return ask_which_product(dispatcher, brand) + [SlotSet("pending_question", None)]
+        colour, size, valid = requested_variant(dispatcher, tracker, product)
+        if valid:
+            utter_stock(dispatcher, product, colour, size)
+        return _product_slot(product) + [SlotSet("pending_question", None)]
+
+
+class ActionAnswerDelivery(Action):
+    """Delivery cost and lead time for the customer's city or country."""
+
+    def name(self) -> str:
+        return "action_answer_delivery"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        place = catalogue.resolve_place(entity_value(tracker, "city"), user_text(tracker))
+        if place is None and tracker.get_slot("city"):
+            place = catalogue.resolve_place(str(tracker.get_slot("city")), "")
+        return utter_delivery(dispatcher, brand, place) + [SlotSet("pending_question", None)]
+
+
+class ActionAnswerPayment(Action):
+    """The brand's payment methods."""
+
+    def name(self) -> str:
+        return "action_answer_payment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        lines = "\n".join(BULLET + m for m in brand.payment_methods)
+        dispatcher.utter_message(response="utter_payment_methods", lines=lines)
+        return [SlotSet("pending_question", None)]
+
+
+class ActionAnswerPromo(Action):
+    """The current promotion, if any."""
+
+    def name(self) -> str:
+        return "action_answer_promo"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        promo = brand.promo
+        if not promo.active or (promo.until and date.fromisoformat(promo.until) < date.today()):
+            dispatcher.utter_message(response="utter_no_promo")
+        elif promo.until:
+            dispatcher.utter_message(
+                response="utter_promo_until",
+                promo=promo.text,
+                until=format_date(date.fromisoformat(promo.until), "d MMMM", locale="fr"),
+                conditions=promo.conditions or "",
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_promo", promo=promo.text, conditions=promo.conditions or ""
+            )
+        return [SlotSet("pending_question", None)]
+
+
+class ActionAnswerStore(Action):
+    """The shop in the customer's city, the nearest one in their country, or the list."""
+
+    def name(self) -> str:
+        return "action_answer_store"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        place = catalogue.resolve_place(entity_value(tracker, "city"), user_text(tracker))
+        exact, nearby = catalogue.find_store(brand, place)
+        lines = "\n".join(f"{BULLET}{s.city} : {s.address} ({s.hours})" for s in brand.stores)
+        if exact:
+            dispatcher.utter_message(
+                response="utter_store", city=exact.city, address=exact.address, hours=exact.hours
+            )
+        elif place and nearby:
+            store = nearby[0]
+            dispatcher.utter_message(
+                response="utter_store_nearby",
+                place=place.name,
+                city=store.city,
+                address=store.address,
+                hours=store.hours,
+            )
+        elif place:
+            dispatcher.utter_message(response="utter_store_none_nearby", place=place.name, lines=lines)
+        else:
+            dispatcher.utter_message(response="utter_store_list", lines=lines)
+        events: list[EventType] = [SlotSet("pending_question", None)]
+        if place:
+            events.append(SlotSet("city", place.name))
+        return events
+
+
+class ActionProductAdvice(Action):
+    """Help choosing: a product's details, size advice, or suggestions."""
+
+    def name(self) -> str:
+        return "action_product_advice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        text = user_text(tracker)
+        products = products_mentioned(tracker, brand)
+        for product in products[:2]:
+            dispatcher.utter_message(
+                response="utter_advice_product",
+                product_name=product.name,
+                price=format_money(product.price, brand.currency),
+                description=product.description,
+                sizes=", ".join(product.sizes),
+                colours=", ".join(product.colours),
+            )
+        if catalogue.is_size_question(text):
+            dispatcher.utter_message(response="utter_advice_size")
+        elif not products:
+            suggestions = catalogue.suggest_products(brand, text)
+            dispatcher.utter_message(
+                response="utter_advice_suggestions", buttons=product_buttons(brand, suggestions)
+            )
+        return _product_slot(products[0] if products else None) + [
+            SlotSet("pending_question", None)
+        ]

@@ -1,0 +1,37 @@
+"""Session start: say who is speaking, remember the brand, keep useful slots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import brand_for
+
+# Slots worth keeping when a session expires: who the brand is and what we know of the customer.
+CARRIED_SLOTS = ("brand", "brand_name", "product", "city", "order_number", "email", "phone")
+
+
+class ActionSessionStart(Action):
+    """Starts a session; the first answer of every conversation says it is an automated assistant."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        brand = brand_for(tracker)
+        events: list[EventType] = [SessionStarted()]
+        for slot in CARRIED_SLOTS:
+            value = tracker.get_slot(slot)
+            if value is not None:
+                events.append(SlotSet(slot, value))
+        events += [SlotSet("brand", brand.slug), SlotSet("brand_name", brand.name)]
+        # Every new session opens with the disclosure: a customer back next week may not remember.
+        dispatcher.utter_message(response="utter_disclosure", brand_name=brand.name)
+        events.append(ActionExecuted("action_listen"))
+        return events
+

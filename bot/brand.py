@@ -1,0 +1,253 @@
+"""Brand configuration: one ``brands/<slug>.yml`` per brand, loaded into typed objects.
+
+A brand file holds everything the bot says about a brand: its name and voice, catalogue, delivery
+zones, payment methods, promotion, stores, business hours and support policies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from bot.settings import get_settings
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BrandError(ValueError):
+    """A brand file is missing, unreadable or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """One catalogue item; ``stock`` maps colour → size → units."""
+
+    id: str
+    name: str
+    price: float
+    description: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    sizes: tuple[str, ...]
+    colours: tuple[str, ...]
+    stock: Mapping[str, Mapping[str, int]]
+
+    def units(self, colour: str | None = None, size: str | None = None) -> int:
+        """Units in stock, optionally for one colour and/or one size."""
+        return sum(
+            units
+            for c, by_size in self.stock.items()
+            if colour is None or c == colour
+            for s, units in by_size.items()
+            if size is None or s == size
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryZone:
+    """Where the brand ships, at what cost and how fast."""
+
+    zone: str
+    countries: tuple[str, ...]
+    cost: float
+    lead_time: str
+    free_above: float | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Store:
+    """A physical shop."""
+
+    city: str
+    address: str
+    hours: str
+
+
+@dataclass(frozen=True)
+class Promo:
+    """The current promotion, if any."""
+
+    active: bool
+    text: str = ""
+    code: str | None = None
+    until: str | None = None
+    conditions: str | None = None
+
+
+@dataclass(frozen=True)
+class Brand:
+    """Everything the bot knows about one brand."""
+
+    slug: str
+    name: str
+    currency: str
+    timezone: str
+    shop_url: str | None
+    voice: Mapping[str, str]
+    business_hours: Mapping[str, tuple[time, time]]
+    human_response_delay: str
+    catalogue: tuple[Product, ...]
+    delivery: tuple[DeliveryZone, ...]
+    payment_methods: tuple[str, ...]
+    promo: Promo
+    stores: tuple[Store, ...]
+    policies: Mapping[str, str] = field(default_factory=dict)
+
+    def product(self, product_id: str) -> Product | None:
+        """The product with this id, or None."""
+        return next((p for p in self.catalogue if p.id == product_id), None)
+
+    def zone_for_country(self, code: str) -> DeliveryZone | None:
+        """The delivery zone serving an ISO country code, or None if the brand doesn't ship there."""
+        return next((z for z in self.delivery if code in z.countries), None)
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether community managers are working at ``moment`` (timezone-aware)."""
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        hours = self.business_hours.get(_DAYS[local.weekday()])
+        return hours is not None and hours[0] <= local.time() < hours[1]
+
+
+def _require(data: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in data or data[key] in (None, ""):
+        raise BrandError(f"{where}: missing '{key}'")
+    return data[key]
+
+
+def _parse_product(raw: Mapping[str, Any], where: str) -> Product:
+    sizes = tuple(str(s) for s in _require(raw, "sizes", where))
+    colours = tuple(str(c) for c in _require(raw, "colours", where))
+    stock_raw = raw.get("stock") or {}
+    stock: dict[str, dict[str, int]] = {}
+    for colour, by_size in stock_raw.items():
+        if colour not in colours:
+            raise BrandError(f"{where}: stock colour {colour!r} not in colours")
+        stock[str(colour)] = {}
+        for size, units in (by_size or {}).items():
+            if str(size) not in sizes:
+                raise BrandError(f"{where}: stock size {size!r} not in sizes")
+            if not isinstance(units, int) or units < 0:
+                raise BrandError(f"{where}: stock of {colour}/{size} must be a whole number ≥ 0")
+            stock[str(colour)][str(size)] = units
+    price = float(_require(raw, "price", where))
+    if price <= 0:
+        raise BrandError(f"{where}: price must be positive")
+    return Product(
+        id=str(_require(raw, "id", where)),
+        name=str(_require(raw, "name", where)),
+        price=price,
+        description=str(raw.get("description", "")),
+        aliases=tuple(str(a) for a in raw.get("aliases", [])),
+        tags=tuple(str(t) for t in raw.get("tags", [])),
+        sizes=sizes,
+        colours=colours,
+        stock=stock,
+    )
+
+
+def _parse_hours(raw: Mapping[str, Any], where: str) -> dict[str, tuple[time, time]]:
+    hours: dict[str, tuple[time, time]] = {}
+    for day, span in (raw or {}).items():
+        if day not in _DAYS:
+            raise BrandError(f"{where}: business_hours day {day!r} is not one of {_DAYS}")
+        try:
+            start, end = (time.fromisoformat(str(t)) for t in span)
+        except (TypeError, ValueError) as exc:
+            raise BrandError(f"{where}: business_hours.{day} must be two HH:MM times") from exc
+        if start >= end:
+            raise BrandError(f"{where}: business_hours.{day} ends before it starts")
+        hours[day] = (start, end)
+    return hours
+
+
+def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
+    """Build a validated :class:`Brand` from the mapping of a brand file."""
+    slug = str(_require(data, "slug", where))
+    if not _SLUG.match(slug):
+        raise BrandError(f"{where}: slug {slug!r} must be lower-case letters, digits, - or _")
+    tz = str(data.get("timezone", "Europe/Paris"))
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BrandError(f"{where}: unknown timezone {tz!r}") from exc
+    catalogue = tuple(
+        _parse_product(p, f"{where}: catalogue[{i}]")
+        for i, p in enumerate(_require(data, "catalogue", where))
+    )
+    ids = [p.id for p in catalogue]
+    if len(set(ids)) != len(ids):
+        raise BrandError(f"{where}: duplicate product ids")
+    delivery = tuple(
+        DeliveryZone(
+            zone=str(_require(z, "zone", f"{where}: delivery")),
+            countries=tuple(str(c) for c in _require(z, "countries", f"{where}: delivery")),
+            cost=float(z.get("cost", 0)),
+            lead_time=str(_require(z, "lead_time", f"{where}: delivery")),
+            free_above=float(z["free_above"]) if z.get("free_above") is not None else None,
+            note=z.get("note"),
+        )
+        for z in data.get("delivery", [])
+    )
+    promo_raw = data.get("promo") or {"active": False}
+    return Brand(
+        slug=slug,
+        name=str(_require(data, "name", where)),
+        currency=str(data.get("currency", "EUR")),
+        timezone=tz,
+        shop_url=data.get("shop_url"),
+        voice={str(k): str(v) for k, v in (data.get("voice") or {}).items()},
+        business_hours=_parse_hours(data.get("business_hours", {}), where),
+        human_response_delay=str(data.get("human_response_delay", "dès que possible")),
+        catalogue=catalogue,
+        delivery=delivery,
+        payment_methods=tuple(str(m) for m in data.get("payment_methods", [])),
+        promo=Promo(
+            active=bool(promo_raw.get("active")),
+            text=str(promo_raw.get("text", "")),
+            code=promo_raw.get("code"),
+            until=str(promo_raw["until"]) if promo_raw.get("until") else None,
+            conditions=promo_raw.get("conditions"),
+        ),
+        stores=tuple(
+            Store(city=str(s["city"]), address=str(s["address"]), hours=str(s["hours"]))
+            for s in data.get("stores", [])
+        ),
+        policies={str(k): str(v) for k, v in (data.get("policies") or {}).items()},
+    )
+
+
+def brand_path(slug: str, brands_dir: Path | None = None) -> Path:
+    """Path of the file for brand ``slug``; rejects slugs that could escape the brands folder."""
+    if not _SLUG.match(slug):
+        raise BrandError(f"invalid brand slug {slug!r}")
+    return (brands_dir or get_settings().brands_dir) / f"{slug}.yml"
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: Path, mtime_ns: int) -> Brand:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BrandError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BrandError(f"{path}: expected a mapping at the top level")
+    return parse_brand(data, where=str(path.name))
+
+
+def load_brand(slug: str | None = None, brands_dir: Path | None = None) -> Brand:
+    """Load (and cache until the file changes) the brand ``slug``, by default the default brand."""
+    path = brand_path(slug or get_settings().default_brand, brands_dir)
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except FileNotFoundError as exc:
+        raise BrandError(f"no brand file at {path}") from exc
+    return _load_cached(path, mtime_ns)

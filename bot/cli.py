@@ -1,0 +1,158 @@
+"""Command line: ``python -m bot <command>``.
+
+Commands:
+    triage [FILE]   classify one message per line (FILE or stdin) with the latest trained model.
+    brands check    validate every brand file.
+    nlu sync        regenerate data/nlu/catalogue.yml from the brand files.
+Results go to stdout; logs and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Iterator, Sequence, TextIO
+
+from bot.brand import BrandError, load_brand
+from bot.nlu_sync import CATALOGUE_NLU, sync_catalogue_nlu
+from bot.settings import get_settings
+from bot.triage import NoModelError, Triage, Triager, latest_model, summarise
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_NO_MODEL = 3
+EXIT_BAD_CONFIG = 4
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _write_rows(results: Iterator[Triage], fmt: str, out: TextIO) -> list[Triage]:
+    done: list[Triage] = []
+    writer = None
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["text", "intent", "confidence", "category", "entities"])
+    for result in results:
+        done.append(result)
+        if writer is not None:
+            entities = ";".join(f"{e['entity']}={e['value']}" for e in result.entities)
+            writer.writerow(
+                [result.text, result.intent or "", result.confidence, result.category, entities]
+            )
+        else:
+            out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+    return done
+
+
+def _write_summary(results: Iterator[Triage], fmt: str, out: TextIO) -> None:
+    summary = summarise(results)
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["category", "count"])
+        for category, count in summary["categories"].items():
+            writer.writerow([category, count])
+        writer.writerow(["total", summary["total"]])
+    else:
+        out.write(json.dumps(summary, ensure_ascii=False) + "\n")
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    """Classify messages, one per input line."""
+    model = Path(args.model) if args.model else latest_model(get_settings().models_dir)
+    if model is None:
+        print(
+            f"No trained model in {get_settings().models_dir}. Run `make train` first.",
+            file=sys.stderr,
+        )
+        return EXIT_NO_MODEL
+    try:
+        triager = Triager(model)
+    except NoModelError as exc:
+        print(f"{exc}. Run `make train` first.", file=sys.stderr)
+        return EXIT_NO_MODEL
+    logger.info("Loaded model %s", model)
+    if args.file in (None, "-"):
+        source: TextIO = sys.stdin
+    else:
+        try:
+            source = open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+        except OSError as exc:
+            print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+    with source:
+        results = triager.classify_all(_lines(source))
+        if args.summary:
+            _write_summary(results, args.format, sys.stdout)
+        else:
+            _write_rows(results, args.format, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_brands_check(args: argparse.Namespace) -> int:
+    """Load every brand file and report the first problem of each."""
+    brands_dir = get_settings().brands_dir
+    status = EXIT_OK
+    for path in sorted(brands_dir.glob("*.yml")):
+        try:
+            brand = load_brand(path.stem, brands_dir)
+        except BrandError as exc:
+            print(f"FAIL {path.name}: {exc}", file=sys.stderr)
+            status = EXIT_BAD_CONFIG
+        else:
+            print(f"ok   {path.name}: {brand.name}, {len(brand.catalogue)} products")
+    return status
+
+
+def cmd_nlu_sync(args: argparse.Namespace) -> int:
+    """Regenerate the NLU file derived from brands and places."""
+    try:
+        changed = sync_catalogue_nlu()
+    except BrandError as exc:
+        print(f"Cannot sync: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    print(f"{CATALOGUE_NLU.relative_to(CATALOGUE_NLU.parents[2])}: {'updated' if changed else 'up to date'}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Causette tools.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    triage = commands.add_parser("triage", help="classify one message per line")
+    triage.add_argument("file", nargs="?", help="input file, one message per line (default stdin)")
+    triage.add_argument("--format", choices=("json", "csv"), default="json")
+    triage.add_argument("--summary", action="store_true", help="print counts per category only")
+    triage.add_argument("--model", help="model archive (default: latest in models/)")
+    triage.set_defaults(func=cmd_triage)
+
+    brands = commands.add_parser("brands", help="brand files")
+    brands_commands = brands.add_subparsers(dest="brands_command", required=True)
+    check = brands_commands.add_parser("check", help="validate every brands/*.yml")
+    check.set_defaults(func=cmd_brands_check)
+
+    nlu = commands.add_parser("nlu", help="generated NLU data")
+    nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
+    sync = nlu_commands.add_parser("sync", help="regenerate data/nlu/catalogue.yml")
+    sync.set_defaults(func=cmd_nlu_sync)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    return int(args.func(args))

@@ -1,0 +1,97 @@
+"""When and how the bot hands a conversation to a person.
+
+Issue #2 stops at telling the customer; the Slack escalation builds on :func:`plan_handoff`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.brand import Brand
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+LOW_CONFIDENCE_STREAK = 2
+
+
+class EscalationReason(str, Enum):
+    """Why a conversation goes to a person; recorded with every escalation."""
+
+    REQUESTED = "requested"
+    COMPLAINT = "complaint"
+    LOW_CONFIDENCE = "low_confidence"
+    SUPPORT_CASE = "support_case"
+
+
+def reason_for_intent(intent: str | None) -> EscalationReason:
+    """Escalation reason implied by the intent that triggered it."""
+    if intent == "complaint":
+        return EscalationReason.COMPLAINT
+    if intent in ("affirm", FALLBACK_INTENT):
+        # "oui" to the bot's offer after it failed to understand.
+        return EscalationReason.LOW_CONFIDENCE
+    if intent == "request_human":
+        return EscalationReason.REQUESTED
+    return EscalationReason.SUPPORT_CASE
+
+
+def low_confidence_streak(user_intents: Sequence[str | None]) -> int:
+    """How many of the most recent user messages in a row the NLU was unsure about."""
+    streak = 0
+    for intent in reversed(user_intents):
+        if intent != FALLBACK_INTENT:
+            break
+        streak += 1
+    return streak
+
+
+def should_offer_human(user_intents: Sequence[str | None]) -> bool:
+    """True once the NLU has failed twice in a row: the customer deserves a person."""
+    return low_confidence_streak(user_intents) >= LOW_CONFIDENCE_STREAK
+
+
+def next_opening(brand: Brand, now: datetime) -> datetime | None:
+    """When the team is next at work after ``now`` (``now`` itself if open), or None if never."""
+    tz = ZoneInfo(brand.timezone)
+    local = now.astimezone(tz)
+    if brand.is_open(local):
+        return local
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for offset in range(8):
+        day = (local + timedelta(days=offset)).date()
+        hours = brand.business_hours.get(days[day.weekday()])
+        if hours is None:
+            continue
+        start = datetime.combine(day, hours[0], tzinfo=tz)
+        if start > local:
+            return start
+    return None
+
+
+@dataclass(frozen=True)
+class HandoffPlan:
+    """What to tell the customer when a person takes over."""
+
+    reason: EscalationReason
+    team_available: bool
+    reopens: str | None
+
+
+def plan_handoff(brand: Brand, reason: EscalationReason, now: datetime) -> HandoffPlan:
+    """Decide what the customer hears: a delay if the team works now, else when it is back."""
+    opening = next_opening(brand, now)
+    available = opening is not None and opening <= now.astimezone(opening.tzinfo)
+    reopens = None
+    if not available and opening is not None:
+        # Locale data, not authored copy: "lundi 30 novembre à 9h00".
+        reopens = format_datetime(opening, "EEEE d MMMM 'à' H'h'mm", locale="fr")
+    logger.info("Handoff requested (%s); team available: %s", reason.value, available)
+    return HandoffPlan(reason=reason, team_available=available, reopens=reopens)
