@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Foreground server: the action server on ACTION_PORT and `rasa run --enable-api` on PORT.
+# Ctrl-C or SIGTERM stops both; if either dies, the other is stopped too.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
+actions_pid=$!
+.venv/bin/rasa run --enable-api --interface "$HOST" --port "$PORT" \
+    --model models --credentials credentials.yml --endpoints endpoints.yml &
+rasa_pid=$!
+
+stop() {
+    trap - INT TERM
+    kill -TERM "$rasa_pid" "$actions_pid" 2>/dev/null
+    wait "$rasa_pid" "$actions_pid" 2>/dev/null
+    exit 0
+}
+trap stop INT TERM
+
+wait -n "$actions_pid" "$rasa_pid"
+status=$?
+echo "serve: a server exited (status $status); stopping the other" >&2
+kill -TERM "$rasa_pid" "$actions_pid" 2>/dev/null
+wait 2>/dev/null
+exit "$status"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make run`: the action server in the background, `rasa shell` in the foreground.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" > var/actions.log 2>&1 &
+actions_pid=$!
+trap 'kill -TERM "$actions_pid" 2>/dev/null; wait "$actions_pid" 2>/dev/null' EXIT
+
+for _ in $(seq 1 60); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$ACTION_PORT") 2>/dev/null; then break; fi
+    if ! kill -0 "$actions_pid" 2>/dev/null; then
+        echo "The action server did not start; see var/actions.log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+
+echo "Parlez au bot en français. /stop pour quitter. (action server log: var/actions.log)"
+.venv/bin/rasa shell --model models --endpoints endpoints.yml --port "$PORT"
