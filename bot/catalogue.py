@@ -13,7 +13,11 @@ from bot.brand import Brand, DeliveryZone, Product, Store
 from bot.text import contains_phrase, fold
 
 LOW_STOCK = 3
-_FUZZY_CUTOFF = 0.82
+# Typos in a value the NLU already tagged as a product ("parca").
+_FUZZY_CUTOFF = 0.75
+# Typos in free text: long words only, so "bonne" never becomes "bonnet" nor "reste" "veste".
+_FREE_TEXT_MIN_LEN = 6
+_FREE_TEXT_CUTOFF = 0.85
 _GIFT_WORDS = ("cadeau", "offrir", "noel", "anniversaire", "fete des")
 _WARM_WORDS = ("chaud", "froid", "hiver", "neige", "degre", "moins 20", "-20", "-25", "grand froid")
 
@@ -53,10 +57,15 @@ def find_products_in_text(brand: Brand, text: str) -> list[Product]:
     found = [p for p in brand.catalogue if any(contains_phrase(folded, n) for n in _names(p))]
     if found:
         return found
-    words = [w for w in folded.split() if len(w) >= 5]
-    by_name = {name: p for p in brand.catalogue for name in _names(p) if " " not in name}
+    words = [w for w in folded.split() if len(w) >= _FREE_TEXT_MIN_LEN]
+    by_name = {
+        name: p
+        for p in brand.catalogue
+        for name in _names(p)
+        if " " not in name and len(name) >= _FREE_TEXT_MIN_LEN
+    }
     for word in words:
-        close = difflib.get_close_matches(word, list(by_name), n=1, cutoff=0.85)
+        close = difflib.get_close_matches(word, list(by_name), n=1, cutoff=_FREE_TEXT_CUTOFF)
         if close and by_name[close[0]] not in found:
             found.append(by_name[close[0]])
     return found

@@ -68,19 +68,6 @@ def _write_summary(results: Iterator[Triage], fmt: str, out: TextIO) -> None:
 
 def cmd_triage(args: argparse.Namespace) -> int:
     """Classify messages, one per input line."""
-    model = Path(args.model) if args.model else latest_model(get_settings().models_dir)
-    if model is None:
-        print(
-            f"No trained model in {get_settings().models_dir}. Run `make train` first.",
-            file=sys.stderr,
-        )
-        return EXIT_NO_MODEL
-    try:
-        triager = Triager(model)
-    except NoModelError as exc:
-        print(f"{exc}. Run `make train` first.", file=sys.stderr)
-        return EXIT_NO_MODEL
-    logger.info("Loaded model %s", model)
     if args.file in (None, "-"):
         source: TextIO = sys.stdin
     else:
@@ -90,6 +77,19 @@ def cmd_triage(args: argparse.Namespace) -> int:
             print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
     with source:
+        model = Path(args.model) if args.model else latest_model(get_settings().models_dir)
+        if model is None:
+            print(
+                f"No trained model in {get_settings().models_dir}. Run `make train` first.",
+                file=sys.stderr,
+            )
+            return EXIT_NO_MODEL
+        try:
+            triager = Triager(model)
+        except NoModelError as exc:
+            print(f"{exc}. Run `make train` first.", file=sys.stderr)
+            return EXIT_NO_MODEL
+        logger.info("Loaded model %s", model)
         results = triager.classify_all(_lines(source))
         if args.summary:
             _write_summary(results, args.format, sys.stdout)
