@@ -1,0 +1,105 @@
+"""A guard for messages the classifier has no words for.
+
+Logistic regression and DIET are confident on input they have never seen anything like: a message
+made only of unknown words ("xkcd wololo") has no word features and a zero spaCy vector, so it lands
+on whichever intent owns other feature-less examples. This component learns the vocabulary of the
+training data and turns such messages into ``nlu_fallback``, so the bot asks to rephrase.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.nlu.constants import TOKENS_NAMES
+
+from bot.text import fold
+
+logger = logging.getLogger(__name__)
+
+VOCABULARY_FILE = "vocabulary.json"
+
+
+def _words(message: Message) -> list[str]:
+    """Folded tokens of a message that contain at least one letter."""
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return [w for w in (fold(t.text) for t in tokens) if any(c.isalpha() for c in w)]
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class UnknownWordsGuard(GraphComponent):
+    """Marks messages none of whose words occur in the training data as ``nlu_fallback``."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: set[str] | None = None,
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vocabulary = vocabulary or set()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UnknownWordsGuard":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "UnknownWordsGuard":
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            logger.warning("UnknownWordsGuard has no vocabulary; it will let everything through")
+            words = []
+        return cls(config, model_storage, resource, set(words))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        for example in training_data.training_examples:
+            self.vocabulary.update(_words(example))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(
+                json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not self.vocabulary:
+            return messages
+        for message in messages:
+            words = _words(message)
+            if not words or any(w in self.vocabulary for w in words):
+                continue
+            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+            message.data[INTENT] = fallback
+            message.data.setdefault(INTENT_RANKING_KEY, [])
+            message.data[INTENT_RANKING_KEY].insert(0, dict(fallback))
+        return messages
