@@ -73,8 +73,8 @@ bench-nlu: $(STAMP)
 	$(PY) bench/nlu_bench.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot actions connectors tests bench
-	$(VENV)/bin/ruff format --check bot actions connectors tests bench
+	$(VENV)/bin/ruff check bot actions components connectors tests bench
+	$(VENV)/bin/ruff format --check bot actions components connectors tests bench
 
 clean:
 	rm -rf models results .pytest_cache

@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.brand import Brand, BrandError, Product, load_brand
 from bot.catalogue import find_products_in_text, match_product
+from bot.copy import render
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -69,3 +71,17 @@ def current_product(tracker: Tracker, brand: Brand) -> Product | None:
         return mentioned[0]
     slot = tracker.get_slot("product")
     return brand.product(slot) if slot else None
+
+
+def say(
+    dispatcher: CollectingDispatcher,
+    brand: Brand,
+    key: str,
+    buttons: list[dict[str, str]] | None = None,
+    **params: Any,
+) -> None:
+    """Send the text ``key`` in the brand's voice; the key travels in the message as ``copy``."""
+    message = render(key, {"brand_name": brand.name, **params}, brand.copy)
+    dispatcher.utter_message(
+        text=message.text, buttons=message.buttons + list(buttons or []), copy=key
+    )

@@ -8,7 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, entity_value, latest_intent, products_mentioned, user_text
+from actions.context import (
+    brand_for,
+    entity_value,
+    latest_intent,
+    products_mentioned,
+    say,
+    user_text,
+)
 from actions.presale import utter_delivery
 from actions.purchase import offer_product
 from bot import catalogue
@@ -27,20 +34,20 @@ class ActionHandleYesNo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        brand = brand_for(tracker)
         pending = tracker.get_slot("pending_question")
         agreed = latest_intent(tracker) == "affirm"
         if pending == "buy_product" and agreed:
-            brand = brand_for(tracker)
             if brand.shop_url:
-                dispatcher.utter_message(response="utter_order_how", url=brand.shop_url)
+                say(dispatcher, brand, "utter_order_how", url=brand.shop_url)
             else:
-                dispatcher.utter_message(response="utter_order_without_shop")
+                say(dispatcher, brand, "utter_order_without_shop")
         elif pending == "offer_human" and not agreed:
-            dispatcher.utter_message(response="utter_rephrase_then")
+            say(dispatcher, brand, "utter_rephrase_then")
         elif agreed:
-            dispatcher.utter_message(response="utter_anything_else")
+            say(dispatcher, brand, "utter_anything_else")
         else:
-            dispatcher.utter_message(response="utter_ok_no_problem")
+            say(dispatcher, brand, "utter_ok_no_problem")
         return [SlotSet("pending_question", None)]
 
 
@@ -65,8 +72,11 @@ class ActionHandleInform(Action):
             else find_order_number(text, allow_bare=requested == "order_number")
         )
         if order_number:
-            dispatcher.utter_message(response="utter_order_number_noted", order_number=order_number)
-            return events + [SlotSet("order_number", order_number), SlotSet("requested", None)]
+            say(dispatcher, brand, "utter_order_number_noted", order_number=order_number)
+            return events + [
+                SlotSet("order_number", order_number),
+                SlotSet("requested", None),
+            ]
 
         place = catalogue.resolve_place(entity_value(tracker, "city"), text)
         if place and requested in (None, "city"):
@@ -78,8 +88,8 @@ class ActionHandleInform(Action):
             return offer_product(dispatcher, tracker, brand, products[0])
 
         if requested == "order_number":
-            dispatcher.utter_message(response="utter_ask_order_number")
+            say(dispatcher, brand, "utter_ask_order_number")
             return events
-        dispatcher.utter_message(response="utter_inform_noted")
-        dispatcher.utter_message(response="utter_anything_else")
+        say(dispatcher, brand, "utter_inform_noted")
+        say(dispatcher, brand, "utter_anything_else")
         return events + ([SlotSet("city", place.name)] if place else [])

@@ -7,15 +7,20 @@ here.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, latest_intent, user_text
-from bot.handoff import EscalationReason, plan_handoff, reason_for_intent, should_offer_human
+from actions.context import brand_for, latest_intent, say, user_text
+from bot.handoff import (
+    EscalationReason,
+    plan_handoff,
+    reason_for_intent,
+    should_offer_human,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +37,12 @@ class ActionEscalate(Action):
         brand = brand_for(tracker)
         reason = reason_for_intent(latest_intent(tracker))
         if reason is EscalationReason.COMPLAINT:
-            dispatcher.utter_message(response="utter_complaint_sorry")
-        plan = plan_handoff(brand, reason, datetime.now(timezone.utc))
+            say(dispatcher, brand, "utter_complaint_sorry")
+        plan = plan_handoff(brand, reason, datetime.now(UTC))
         if plan.team_available:
-            dispatcher.utter_message(response="utter_handoff", delay=brand.human_response_delay)
+            say(dispatcher, brand, "utter_handoff", delay=brand.human_response_delay)
         else:
-            dispatcher.utter_message(response="utter_handoff_closed", reopens=plan.reopens)
+            say(dispatcher, brand, "utter_handoff_closed", reopens=plan.reopens)
         # No Slack escalation yet: make the request impossible to miss in the logs.
         logger.warning(
             "HANDOFF brand=%s conversation=%s reason=%s",
@@ -57,8 +62,9 @@ class ActionLowConfidence(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        brand = brand_for(tracker)
         if not user_text(tracker).strip():
-            dispatcher.utter_message(response="utter_empty_message")
+            say(dispatcher, brand, "utter_empty_message")
             return []
         intents = [
             (e.get("parse_data") or {}).get("intent", {}).get("name")
@@ -66,7 +72,7 @@ class ActionLowConfidence(Action):
             if e.get("event") == "user"
         ]
         if should_offer_human(intents):
-            dispatcher.utter_message(response="utter_offer_human")
+            say(dispatcher, brand, "utter_offer_human")
             return [SlotSet("pending_question", "offer_human")]
-        dispatcher.utter_message(response="utter_ask_rephrase")
+        say(dispatcher, brand, "utter_ask_rephrase")
         return [SlotSet("pending_question", None)]

@@ -16,6 +16,7 @@ from actions.context import (
     current_product,
     entity_value,
     products_mentioned,
+    say,
     user_text,
 )
 from bot import catalogue
@@ -42,7 +43,7 @@ def product_buttons(brand: Brand, products: list[Product] | None = None) -> list
 
 def ask_which_product(dispatcher: CollectingDispatcher, brand: Brand) -> list[EventType]:
     """Ask which product the customer means, with catalogue quick replies."""
-    dispatcher.utter_message(response="utter_ask_which_product", buttons=product_buttons(brand))
+    say(dispatcher, brand, "utter_ask_which_product", buttons=product_buttons(brand))
     return [SlotSet("requested", "product")]
 
 
@@ -55,31 +56,37 @@ def utter_delivery(
             f"{BULLET}{z.zone} : {format_money(z.cost, brand.currency)}, {z.lead_time}"
             for z in brand.delivery
         ]
-        dispatcher.utter_message(response="utter_delivery_overview", lines="\n".join(lines))
-        dispatcher.utter_message(response="utter_ask_location")
+        say(dispatcher, brand, "utter_delivery_overview", lines="\n".join(lines))
+        say(dispatcher, brand, "utter_ask_location")
         return [SlotSet("requested", "city")]
     zone = catalogue.delivery_zone(brand, place)
     if zone is None:
-        dispatcher.utter_message(
-            response="utter_delivery_not_served",
+        say(
+            dispatcher,
+            brand,
+            "utter_delivery_not_served",
             place=place.name,
             zones=", ".join(z.zone for z in brand.delivery),
         )
         return [SlotSet("city", place.name), SlotSet("requested", None)]
-    dispatcher.utter_message(
-        response="utter_delivery_quote",
+    say(
+        dispatcher,
+        brand,
+        "utter_delivery_quote",
         place=place.name,
         zone=zone.zone,
         cost=format_money(zone.cost, brand.currency),
         lead_time=zone.lead_time,
     )
     if zone.free_above is not None:
-        dispatcher.utter_message(
-            response="utter_delivery_free_above",
+        say(
+            dispatcher,
+            brand,
+            "utter_delivery_free_above",
             free_above=format_money(zone.free_above, brand.currency),
         )
     if zone.note:
-        dispatcher.utter_message(response="utter_delivery_note", note=zone.note)
+        say(dispatcher, brand, "utter_delivery_note", note=zone.note)
     return [SlotSet("city", place.name), SlotSet("requested", None)]
 
 
@@ -102,12 +109,17 @@ class ActionAnswerPrice(Action):
             product = current_product(tracker, brand)
             products = [product] if product else []
         if not products:
-            lines = [f"{BULLET}{p.name} : {format_money(p.price, brand.currency)}" for p in brand.catalogue]
-            dispatcher.utter_message(response="utter_price_list", lines="\n".join(lines))
+            lines = [
+                f"{BULLET}{p.name} : {format_money(p.price, brand.currency)}"
+                for p in brand.catalogue
+            ]
+            say(dispatcher, brand, "utter_price_list", lines="\n".join(lines))
             return [SlotSet("pending_question", None)]
         for product in products[:3]:
-            dispatcher.utter_message(
-                response="utter_price",
+            say(
+                dispatcher,
+                brand,
+                "utter_price",
                 product_name=product.name,
                 price=format_money(product.price, brand.currency),
             )
@@ -120,15 +132,21 @@ def _variant_label(colour: str | None, size: str | None) -> str:
 
 
 def utter_stock(
-    dispatcher: CollectingDispatcher, product: Product, colour: str | None, size: str | None
+    dispatcher: CollectingDispatcher,
+    brand: Brand,
+    product: Product,
+    colour: str | None,
+    size: str | None,
 ) -> bool:
     """Tell the stock of a product variant, with alternatives when it is out. True if in stock."""
     if product.units() == 0:
-        dispatcher.utter_message(response="utter_stock_product_out", product_name=product.name)
+        say(dispatcher, brand, "utter_stock_product_out", product_name=product.name)
         return False
     if colour is None and size is None:
-        dispatcher.utter_message(
-            response="utter_stock_overview",
+        say(
+            dispatcher,
+            brand,
+            "utter_stock_overview",
             product_name=product.name,
             sizes=", ".join(product.sizes),
             lines="\n".join(BULLET + line for line in catalogue.stock_overview(product)),
@@ -137,22 +155,43 @@ def utter_stock(
     stock = catalogue.availability(product, colour, size)
     variant = _variant_label(colour, size)
     if stock.low:
-        dispatcher.utter_message(
-            response="utter_stock_low", product_name=product.name, variant=variant, units=stock.units
+        say(
+            dispatcher,
+            brand,
+            "utter_stock_low",
+            product_name=product.name,
+            variant=variant,
+            units=stock.units,
         )
     elif stock.in_stock:
-        dispatcher.utter_message(response="utter_stock_in", product_name=product.name, variant=variant)
+        say(
+            dispatcher,
+            brand,
+            "utter_stock_in",
+            product_name=product.name,
+            variant=variant,
+        )
     else:
-        dispatcher.utter_message(response="utter_stock_out", product_name=product.name, variant=variant)
+        say(
+            dispatcher,
+            brand,
+            "utter_stock_out",
+            product_name=product.name,
+            variant=variant,
+        )
         if colour and stock.sizes_in_stock:
-            dispatcher.utter_message(
-                response="utter_stock_alternatives_sizes",
+            say(
+                dispatcher,
+                brand,
+                "utter_stock_alternatives_sizes",
                 colour=colour,
                 sizes=", ".join(stock.sizes_in_stock),
             )
         if size and stock.colours_in_stock:
-            dispatcher.utter_message(
-                response="utter_stock_alternatives_colours",
+            say(
+                dispatcher,
+                brand,
+                "utter_stock_alternatives_colours",
                 size=size,
                 colours=", ".join(stock.colours_in_stock),
             )
@@ -160,7 +199,7 @@ def utter_stock(
 
 
 def requested_variant(
-    dispatcher: CollectingDispatcher, tracker: Tracker, product: Product
+    dispatcher: CollectingDispatcher, tracker: Tracker, brand: Brand, product: Product
 ) -> tuple[str | None, str | None, bool]:
     """(colour, size, valid) the latest message asks for; tells the customer about unknown ones."""
     text = user_text(tracker)
@@ -177,16 +216,20 @@ def requested_variant(
         else catalogue.find_size_in_text(product, text)
     )
     if colour_value and not colours:
-        dispatcher.utter_message(
-            response="utter_unknown_variant",
+        say(
+            dispatcher,
+            brand,
+            "utter_unknown_variant",
             product_name=product.name,
             wanted=str(colour_value),
             options=", ".join(product.colours),
         )
         return None, None, False
     if size_value and size is None:
-        dispatcher.utter_message(
-            response="utter_unknown_variant",
+        say(
+            dispatcher,
+            brand,
+            "utter_unknown_variant",
             product_name=product.name,
             wanted=str(size_value),
             options=", ".join(product.sizes),
@@ -208,9 +251,9 @@ class ActionAnswerAvailability(Action):
         product = current_product(tracker, brand)
         if product is None:
             return ask_which_product(dispatcher, brand) + [SlotSet("pending_question", None)]
-        colour, size, valid = requested_variant(dispatcher, tracker, product)
+        colour, size, valid = requested_variant(dispatcher, tracker, brand, product)
         if valid:
-            utter_stock(dispatcher, product, colour, size)
+            utter_stock(dispatcher, brand, product, colour, size)
         return _product_slot(product) + [SlotSet("pending_question", None)]
 
 
@@ -241,7 +284,7 @@ class ActionAnswerPayment(Action):
     ) -> list[EventType]:
         brand = brand_for(tracker)
         lines = "\n".join(BULLET + m for m in brand.payment_methods)
-        dispatcher.utter_message(response="utter_payment_methods", lines=lines)
+        say(dispatcher, brand, "utter_payment_methods", lines=lines)
         return [SlotSet("pending_question", None)]
 
 
@@ -257,17 +300,23 @@ class ActionAnswerPromo(Action):
         brand = brand_for(tracker)
         promo = brand.promo
         if not promo.active or (promo.until and date.fromisoformat(promo.until) < date.today()):
-            dispatcher.utter_message(response="utter_no_promo")
+            say(dispatcher, brand, "utter_no_promo")
         elif promo.until:
-            dispatcher.utter_message(
-                response="utter_promo_until",
+            say(
+                dispatcher,
+                brand,
+                "utter_promo_until",
                 promo=promo.text,
                 until=format_date(date.fromisoformat(promo.until), "d MMMM", locale="fr"),
                 conditions=promo.conditions or "",
             )
         else:
-            dispatcher.utter_message(
-                response="utter_promo", promo=promo.text, conditions=promo.conditions or ""
+            say(
+                dispatcher,
+                brand,
+                "utter_promo",
+                promo=promo.text,
+                conditions=promo.conditions or "",
             )
         return [SlotSet("pending_question", None)]
 
@@ -286,22 +335,35 @@ class ActionAnswerStore(Action):
         exact, nearby = catalogue.find_store(brand, place)
         lines = "\n".join(f"{BULLET}{s.city} : {s.address} ({s.hours})" for s in brand.stores)
         if exact:
-            dispatcher.utter_message(
-                response="utter_store", city=exact.city, address=exact.address, hours=exact.hours
+            say(
+                dispatcher,
+                brand,
+                "utter_store",
+                city=exact.city,
+                address=exact.address,
+                hours=exact.hours,
             )
         elif place and nearby:
             store = nearby[0]
-            dispatcher.utter_message(
-                response="utter_store_nearby",
+            say(
+                dispatcher,
+                brand,
+                "utter_store_nearby",
                 place=place.name,
                 city=store.city,
                 address=store.address,
                 hours=store.hours,
             )
         elif place:
-            dispatcher.utter_message(response="utter_store_none_nearby", place=place.name, lines=lines)
+            say(
+                dispatcher,
+                brand,
+                "utter_store_none_nearby",
+                place=place.name,
+                lines=lines,
+            )
         else:
-            dispatcher.utter_message(response="utter_store_list", lines=lines)
+            say(dispatcher, brand, "utter_store_list", lines=lines)
         events: list[EventType] = [SlotSet("pending_question", None)]
         if place:
             events.append(SlotSet("city", place.name))
@@ -321,8 +383,10 @@ class ActionProductAdvice(Action):
         text = user_text(tracker)
         products = products_mentioned(tracker, brand)
         for product in products[:2]:
-            dispatcher.utter_message(
-                response="utter_advice_product",
+            say(
+                dispatcher,
+                brand,
+                "utter_advice_product",
                 product_name=product.name,
                 price=format_money(product.price, brand.currency),
                 description=product.description,
@@ -330,11 +394,14 @@ class ActionProductAdvice(Action):
                 colours=", ".join(product.colours),
             )
         if catalogue.is_size_question(text):
-            dispatcher.utter_message(response="utter_advice_size")
+            say(dispatcher, brand, "utter_advice_size")
         elif not products:
             suggestions = catalogue.suggest_products(brand, text)
-            dispatcher.utter_message(
-                response="utter_advice_suggestions", buttons=product_buttons(brand, suggestions)
+            say(
+                dispatcher,
+                brand,
+                "utter_advice_suggestions",
+                buttons=product_buttons(brand, suggestions),
             )
         return _product_slot(products[0] if products else None) + [
             SlotSet("pending_question", None)

@@ -8,14 +8,22 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for
+from actions.context import brand_for, say
 
 # Slots worth keeping when a session expires: who the brand is and what we know of the customer.
-CARRIED_SLOTS = ("brand", "brand_name", "product", "city", "order_number", "email", "phone")
+CARRIED_SLOTS = (
+    "brand",
+    "brand_name",
+    "product",
+    "city",
+    "order_number",
+    "email",
+    "phone",
+)
 
 
 class ActionSessionStart(Action):
-    """Starts a session; the first answer of every conversation says it is an automated assistant."""
+    """Starts a session; its first answer says that this is the brand's automated assistant."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -31,7 +39,6 @@ class ActionSessionStart(Action):
                 events.append(SlotSet(slot, value))
         events += [SlotSet("brand", brand.slug), SlotSet("brand_name", brand.name)]
         # Every new session opens with the disclosure: a customer back next week may not remember.
-        dispatcher.utter_message(response="utter_disclosure", brand_name=brand.name)
+        say(dispatcher, brand, "utter_disclosure")
         events.append(ActionExecuted("action_listen"))
         return events
-

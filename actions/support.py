@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, entity_value, latest_intent
+from actions.context import brand_for, entity_value, latest_intent, say
 from bot.orders import normalise_order_number
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,10 @@ class ActionSupportRequest(Action):
         if intent not in SUPPORT_INTENTS:
             logger.warning("action_support_request ran for intent %r", intent)
             intent = "order_status"
-        dispatcher.utter_message(response=f"utter_support_ack_{intent}")
+        say(dispatcher, brand, f"utter_support_ack_{intent}")
         policy = brand.policies.get(intent)
         if policy:
-            dispatcher.utter_message(response="utter_policy", policy=policy)
+            say(dispatcher, brand, "utter_policy", policy=policy)
         else:
             logger.error("Brand %s has no policy for %s", brand.slug, intent)
         events: list[EventType] = [SlotSet("pending_question", None)]
@@ -54,7 +54,10 @@ class ActionSupportRequest(Action):
         raw = entity_value(tracker, "order_number") or tracker.get_slot("order_number")
         if raw:
             order_number = normalise_order_number(str(raw))
-            dispatcher.utter_message(response="utter_order_number_noted", order_number=order_number)
-            return events + [SlotSet("order_number", order_number), SlotSet("requested", None)]
-        dispatcher.utter_message(response="utter_ask_order_number")
+            say(dispatcher, brand, "utter_order_number_noted", order_number=order_number)
+            return events + [
+                SlotSet("order_number", order_number),
+                SlotSet("requested", None),
+            ]
+        say(dispatcher, brand, "utter_ask_order_number")
         return events + [SlotSet("requested", "order_number")]

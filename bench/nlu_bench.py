@@ -27,10 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.categories import Category, category_of  # noqa: E402
-from bot.triage import triage_from_parse  # noqa: E402
+from bot.categories import Category, category_of
+from bot.triage import triage_from_parse
 
-CONFIGS = {"ours": ROOT / "config.yml", "default": ROOT / "bench" / "default_config.yml"}
+CONFIGS = {
+    "ours": ROOT / "config.yml",
+    "default": ROOT / "bench" / "default_config.yml",
+}
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- nlu-bench:begin -->", "<!-- nlu-bench:end -->"
@@ -79,11 +82,13 @@ def load_examples(path: Path) -> list[Example]:
 
     synonyms = load_data(str(ROOT / "data" / "nlu")).entity_synonyms
     data = load_data(str(path))
-    return [(e.get("text"), e.get("intent"), _gold_entities(e, synonyms)) for e in data.intent_examples]
+    return [
+        (e.get("text"), e.get("intent"), _gold_entities(e, synonyms)) for e in data.intent_examples
+    ]
 
 
 def split(source: Path, workdir: Path, seed: int = 13) -> tuple[Path, list[Example]]:
-    """Stratified 80/20 split; writes the 80 % (with synonyms, regexes, lookups) as training data."""
+    """Stratified 80/20 split; writes the 80 % (synonyms, regexes, lookups kept) to train on."""
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -98,8 +103,7 @@ def split(source: Path, workdir: Path, seed: int = 13) -> tuple[Path, list[Examp
         rng.shuffle(examples)
         cut = max(1, round(len(examples) * 0.2))
         test += [
-            (e.get("text"), intent, _gold_entities(e, data.entity_synonyms))
-            for e in examples[:cut]
+            (e.get("text"), intent, _gold_entities(e, data.entity_synonyms)) for e in examples[:cut]
         ]
         train_examples += examples[cut:]
     subset = TrainingData(
@@ -145,12 +149,12 @@ def evaluate(model: Path, examples: list[Example]) -> dict:
     return {
         "n": len(examples),
         "intent_macro_f1": f1_score(gold, pred, labels=labels, average="macro", zero_division=0),
-        "intent_accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold),
+        "intent_accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold),
         "category_accuracy": correct_cat / len(examples),
         "category_recall": {c: ok / n for c, (ok, n) in sorted(per_cat.items())},
         "entity_f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan"),
         "parse_ms": parse_ms,
-        "errors": [(t, g, p) for (t, g, _), p in zip(examples, pred) if g != p],
+        "errors": [(t, g, p) for (t, g, _), p in zip(examples, pred, strict=True) if g != p],
     }
 
 
@@ -163,7 +167,10 @@ def run(name: str, config: Path, workdir: Path, do_split: bool) -> dict:
         train_path, test = split(ROOT / "data" / "nlu", workdir)
         model, _, _ = train(config, train_path, workdir / f"{name}-split")
         result["split"] = evaluate(model, test)
-    print(json.dumps({k: v for k, v in result.items()}, default=str)[:2000], file=sys.stderr)
+    print(
+        json.dumps({k: v for k, v in result.items()}, default=str)[:2000],
+        file=sys.stderr,
+    )
     return result
 
 
@@ -196,9 +203,11 @@ def write_doc(results: list[dict]) -> None:
         [
             BEGIN,
             f"Measured {time.strftime('%Y-%m-%d')} on {cpu} by `make bench-nlu`.",
-            "`heldout`: trained on all of `data/nlu/`, tested on `tests/nlu/heldout.yml`. "
-            "`split`: stratified 80/20 split of `data/nlu/` (seed 13). Training time and peak "
-            "memory are for the full-data NLU training (spaCy model load included).",
+            (
+                "`heldout`: trained on all of `data/nlu/`, tested on `tests/nlu/heldout.yml`. "
+                "`split`: stratified 80/20 split of `data/nlu/` (seed 13). Training time and "
+                "peak memory are for the full-data NLU training (spaCy model load included)."
+            ),
             "",
             table(results),
             "",

@@ -7,11 +7,12 @@ zones, payment methods, promotion, stores, business hours and support policies.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -101,13 +102,14 @@ class Brand:
     promo: Promo
     stores: tuple[Store, ...]
     policies: Mapping[str, str] = field(default_factory=dict)
+    copy: Mapping[str, Any] = field(default_factory=dict)
 
     def product(self, product_id: str) -> Product | None:
         """The product with this id, or None."""
         return next((p for p in self.catalogue if p.id == product_id), None)
 
     def zone_for_country(self, code: str) -> DeliveryZone | None:
-        """The delivery zone serving an ISO country code, or None if the brand doesn't ship there."""
+        """The delivery zone serving an ISO country code; None if the brand doesn't ship there."""
         return next((z for z in self.delivery if code in z.countries), None)
 
     def is_open(self, moment: datetime) -> bool:
@@ -222,6 +224,7 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
             for s in data.get("stores", [])
         ),
         policies={str(k): str(v) for k, v in (data.get("policies") or {}).items()},
+        copy=dict(data.get("copy") or {}),
     )
 
 

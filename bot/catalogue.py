@@ -19,7 +19,17 @@ _FUZZY_CUTOFF = 0.75
 _FREE_TEXT_MIN_LEN = 6
 _FREE_TEXT_CUTOFF = 0.85
 _GIFT_WORDS = ("cadeau", "offrir", "noel", "anniversaire", "fete des")
-_WARM_WORDS = ("chaud", "froid", "hiver", "neige", "degre", "moins 20", "-20", "-25", "grand froid")
+_WARM_WORDS = (
+    "chaud",
+    "froid",
+    "hiver",
+    "neige",
+    "degre",
+    "moins 20",
+    "-20",
+    "-25",
+    "grand froid",
+)
 
 
 def format_money(amount: float, currency: str = "EUR") -> str:
@@ -182,12 +192,29 @@ def suggest_products(brand: Brand, text: str, limit: int = 5) -> list[Product]:
     return sorted(candidates, key=lambda p: -p.units())[:limit]
 
 
-_SIZE_WORDS = ("taille", "tailler", "taillent", "size", "pointure", "mesure", "kg", "kilo", "cm",
-               "1m", "grand", "petit", "serre", "ample", "large", "longueur", "chausse")
+_SIZE_WORDS = (
+    "taille",
+    "tailler",
+    "taillent",
+    "size",
+    "pointure",
+    "mesure",
+    "kg",
+    "kilo",
+    "cm",
+    "1m",
+    "grand",
+    "petit",
+    "serre",
+    "ample",
+    "large",
+    "longueur",
+    "chausse",
+)
 
 
 def is_size_question(text: str) -> bool:
-    """Whether an advice request is about fit or size ("je fais 1m80, je prends quelle taille ?")."""
+    """Whether an advice request is about fit or size ("je fais 1m80, quelle taille ?")."""
     folded = fold(text)
     return any(contains_phrase(folded, w) or w in folded.split() for w in _SIZE_WORDS) or any(
         w.startswith("1m") for w in folded.split()

@@ -6,9 +6,9 @@ maps to exactly one category here (a test checks this against ``domain.yml``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
 
 
 class Category(str, Enum):

@@ -14,8 +14,9 @@ import csv
 import json
 import logging
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence, TextIO
+from typing import TextIO
 
 from bot.brand import BrandError, load_brand
 from bot.nlu_sync import CATALOGUE_NLU, sync_catalogue_nlu
@@ -46,7 +47,13 @@ def _write_rows(results: Iterator[Triage], fmt: str, out: TextIO) -> list[Triage
         if writer is not None:
             entities = ";".join(f"{e['entity']}={e['value']}" for e in result.entities)
             writer.writerow(
-                [result.text, result.intent or "", result.confidence, result.category, entities]
+                [
+                    result.text,
+                    result.intent or "",
+                    result.confidence,
+                    result.category,
+                    entities,
+                ]
             )
         else:
             out.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
@@ -120,7 +127,8 @@ def cmd_nlu_sync(args: argparse.Namespace) -> int:
     except BrandError as exc:
         print(f"Cannot sync: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    print(f"{CATALOGUE_NLU.relative_to(CATALOGUE_NLU.parents[2])}: {'updated' if changed else 'up to date'}")
+    state = "updated" if changed else "up to date"
+    print(f"{CATALOGUE_NLU.relative_to(CATALOGUE_NLU.parents[2])}: {state}")
     return EXIT_OK
 
 

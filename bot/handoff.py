@@ -6,10 +6,10 @@ Issue #2 stops at telling the customer; the Slack escalation builds on :func:`pl
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime

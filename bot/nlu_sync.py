@@ -1,7 +1,7 @@
 """Generate NLU data that mirrors the brand files and place list, so they never drift apart.
 
-``python -m bot nlu sync`` rewrites ``data/nlu/catalogue.yml``: product synonyms (every alias maps to
-the product id), and lookup tables of product names and places for the RegexFeaturizer. A test
+``python -m bot nlu sync`` rewrites ``data/nlu/catalogue.yml``: product synonyms (every alias maps
+to the product id), and lookup tables of product names and places for the RegexFeaturizer. A test
 fails when the file is out of date.
 """
 

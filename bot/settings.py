@@ -29,7 +29,7 @@ class Settings:
     var_dir: Path
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Build settings from ``CAUSETTE_*`` environment variables, with safe defaults."""
         return cls(
             brands_dir=_path("CAUSETTE_BRANDS_DIR", PROJECT_ROOT / "brands"),

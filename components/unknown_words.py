@@ -16,11 +16,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.nlu.constants import TOKENS_NAMES
 
 from bot.text import fold
 
@@ -35,9 +35,7 @@ def _words(message: Message) -> list[str]:
     return [w for w in (fold(t.text) for t in tokens) if any(c.isalpha() for c in w)]
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UnknownWordsGuard(GraphComponent):
     """Marks messages none of whose words occur in the training data as ``nlu_fallback``."""
 
@@ -59,7 +57,7 @@ class UnknownWordsGuard(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UnknownWordsGuard":
+    ) -> UnknownWordsGuard:
         return cls(config, model_storage, resource)
 
     @classmethod
@@ -70,7 +68,7 @@ class UnknownWordsGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "UnknownWordsGuard":
+    ) -> UnknownWordsGuard:
         try:
             with model_storage.read_from(resource) as directory:
                 words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -84,7 +82,8 @@ class UnknownWordsGuard(GraphComponent):
             self.vocabulary.update(_words(example))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
-                json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8"
+                json.dumps(sorted(self.vocabulary), ensure_ascii=False),
+                encoding="utf-8",
             )
         return self._resource
 

@@ -18,4 +18,6 @@ for _ in $(seq 1 60); do
 done
 
 echo "Parlez au bot en français. /stop pour quitter. (action server log: var/actions.log)"
-.venv/bin/rasa shell --model models --endpoints endpoints.yml --port "$PORT"
+# Only our conversation on screen: warnings and INFO logs go away (the server log is not needed here).
+PYTHONWARNINGS=ignore .venv/bin/rasa shell --quiet --model models --endpoints endpoints.yml \
+    --interface 127.0.0.1 --port "$PORT"

@@ -54,8 +54,8 @@ async def run_action(action: Action, tracker: Tracker) -> tuple[list[dict], list
 
 
 def responses(messages: list[dict]) -> list[str]:
-    """Names of the domain responses an action sent, in order."""
-    return [m.get("response") for m in messages]
+    """Keys of the texts an action sent (brands/copy or domain responses), in order."""
+    return [m.get("copy") or m.get("response") for m in messages]
 
 
 def slot_events(events: list[dict]) -> dict[str, Any]:

@@ -17,20 +17,20 @@ async def test_price_of_a_named_product():
     tracker = make_tracker("c cb le coton ouaté", "ask_price", {"product": "sweat_brume"})
     messages, events = await run_action(ActionAnswerPrice(), tracker)
     assert responses(messages) == ["utter_price"]
-    assert messages[0]["price"] == "59\u00a0€"
+    assert "59\u00a0€" in messages[0]["text"]
     assert slot_events(events)["product"] == "sweat_brume"
 
 
 async def test_price_uses_the_product_already_discussed():
     tracker = make_tracker("et ça coûte combien ?", "ask_price", slots={"product": "parka_boreale"})
     messages, _ = await run_action(ActionAnswerPrice(), tracker)
-    assert messages[0]["product_name"] == "Parka Boréale"
+    assert "Parka Boréale" in messages[0]["text"]
 
 
 async def test_price_list_when_no_product_is_known():
     messages, _ = await run_action(ActionAnswerPrice(), make_tracker("vos prix ?", "ask_price"))
     assert responses(messages) == ["utter_price_list"]
-    assert messages[0]["lines"].count("\n") == 7  # eight products
+    assert messages[0]["text"].count("\n") == 8  # a heading line and eight products
 
 
 async def test_stock_out_offers_alternatives():
@@ -45,25 +45,29 @@ async def test_stock_out_offers_alternatives():
         "utter_stock_alternatives_sizes",
         "utter_stock_alternatives_colours",
     ]
-    assert messages[1]["sizes"] == "S, L, XL, XXL"
+    assert "S, L, XL, XXL" in messages[1]["text"]
 
 
 async def test_low_stock_says_how_many_are_left():
     tracker = make_tracker(
-        "la parka kaki en XL ?", "ask_availability", {"product": "parka", "colour": "kaki"}
+        "la parka kaki en XL ?",
+        "ask_availability",
+        {"product": "parka", "colour": "kaki"},
     )
     messages, _ = await run_action(ActionAnswerAvailability(), tracker)
     assert responses(messages) == ["utter_stock_low"]
-    assert messages[0]["units"] == 1
+    assert "il n'en reste que 1 " in messages[0]["text"]
 
 
 async def test_unknown_colour_lists_the_real_ones():
     tracker = make_tracker(
-        "le bonnet en violet ?", "ask_availability", {"product": "bonnet", "colour": "violet"}
+        "le bonnet en violet ?",
+        "ask_availability",
+        {"product": "bonnet", "colour": "violet"},
     )
     messages, _ = await run_action(ActionAnswerAvailability(), tracker)
     assert responses(messages) == ["utter_unknown_variant"]
-    assert messages[0]["options"] == "moutarde, gris, bordeaux"
+    assert "moutarde, gris, bordeaux" in messages[0]["text"]
 
 
 async def test_availability_without_product_asks_which_with_buttons():
@@ -80,7 +84,7 @@ async def test_delivery_to_a_quebec_city():
     tracker = make_tracker("livraison à Sherbrooke ?", "ask_delivery", {"city": "Sherbrooke"})
     messages, events = await run_action(ActionAnswerDelivery(), tracker)
     assert responses(messages) == ["utter_delivery_quote", "utter_delivery_note"]
-    assert messages[0]["zone"] == "Canada" and messages[0]["cost"] == "24,90\u00a0€"
+    assert "Canada" in messages[0]["text"] and "24,90\u00a0€" in messages[0]["text"]
     assert slot_events(events)["city"] == "Sherbrooke"
 
 
@@ -100,17 +104,17 @@ async def test_delivery_not_served():
 async def test_delivery_remembers_the_city_of_the_conversation():
     tracker = make_tracker("et les frais de port ?", "ask_delivery", slots={"city": "Genève"})
     messages, _ = await run_action(ActionAnswerDelivery(), tracker)
-    assert messages[0]["zone"] == "Suisse"
+    assert "Suisse" in messages[0]["text"]
 
 
 async def test_payment_promo_and_store():
     messages, _ = await run_action(ActionAnswerPayment(), make_tracker("twint ?", "ask_payment"))
-    assert responses(messages) == ["utter_payment_methods"] and "Twint" in messages[0]["lines"]
+    assert responses(messages) == ["utter_payment_methods"] and "Twint" in messages[0]["text"]
     messages, _ = await run_action(ActionAnswerPromo(), make_tracker("code promo ?", "ask_promo"))
     assert responses(messages) in (["utter_promo_until"], ["utter_no_promo"])
     tracker = make_tracker("une boutique à Lausanne ?", "ask_store", {"city": "Lausanne"})
     messages, _ = await run_action(ActionAnswerStore(), tracker)
-    assert responses(messages) == ["utter_store_nearby"] and messages[0]["city"] == "Genève"
+    assert responses(messages) == ["utter_store_nearby"] and "Genève" in messages[0]["text"]
 
 
 async def test_advice_on_size():
@@ -140,7 +144,9 @@ async def test_purchase_offers_an_in_stock_product():
 
 async def test_purchase_of_an_out_of_stock_variant_does_not_offer():
     tracker = make_tracker(
-        "je prends le cabas marine", "purchase_intent", {"product": "cabas", "colour": "marine"}
+        "je prends le cabas marine",
+        "purchase_intent",
+        {"product": "cabas", "colour": "marine"},
     )
     messages, events = await run_action(ActionPurchaseIntent(), tracker)
     assert responses(messages)[0] == "utter_stock_out"

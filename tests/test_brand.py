@@ -1,6 +1,6 @@
 """Brand files: the demo brand loads, and broken files fail with a clear message."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,9 +28,9 @@ def test_demo_brand_is_complete():
 def test_business_hours_in_the_brand_timezone():
     brand = load_brand("demo")
     # Monday 30 November 2026, 09:30 in Paris is 08:30 UTC.
-    assert brand.is_open(datetime(2026, 11, 30, 8, 30, tzinfo=timezone.utc))
-    assert not brand.is_open(datetime(2026, 11, 30, 17, 30, tzinfo=timezone.utc))
-    assert not brand.is_open(datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc))  # Sunday
+    assert brand.is_open(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
+    assert not brand.is_open(datetime(2026, 11, 30, 17, 30, tzinfo=UTC))
+    assert not brand.is_open(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))  # Sunday
 
 
 @pytest.mark.parametrize(
@@ -38,10 +38,19 @@ def test_business_hours_in_the_brand_timezone():
     [
         (lambda d: d.pop("name"), "missing 'name'"),
         (lambda d: d.update(slug="Demo Brand"), "slug"),
-        (lambda d: d["catalogue"][0]["stock"].update({"violet": {"M": 1}}), "not in colours"),
-        (lambda d: d["catalogue"][1].update(id=d["catalogue"][0]["id"]), "duplicate product ids"),
+        (
+            lambda d: d["catalogue"][0]["stock"].update({"violet": {"M": 1}}),
+            "not in colours",
+        ),
+        (
+            lambda d: d["catalogue"][1].update(id=d["catalogue"][0]["id"]),
+            "duplicate product ids",
+        ),
         (lambda d: d["catalogue"][0].update(price=-3), "price must be positive"),
-        (lambda d: d["business_hours"].update(mon=["18:00", "09:00"]), "ends before it starts"),
+        (
+            lambda d: d["business_hours"].update(mon=["18:00", "09:00"]),
+            "ends before it starts",
+        ),
         (lambda d: d.update(timezone="Mars/Olympus"), "unknown timezone"),
     ],
 )

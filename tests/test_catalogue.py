@@ -70,7 +70,13 @@ def test_format_money():
 
 @pytest.mark.parametrize(
     ("place", "code"),
-    [("Montréal", "CA"), ("montreal", "CA"), ("GENEVE", "CH"), ("Liège", "BE"), ("La Réunion", "RE")],
+    [
+        ("Montréal", "CA"),
+        ("montreal", "CA"),
+        ("GENEVE", "CH"),
+        ("Liège", "BE"),
+        ("La Réunion", "RE"),
+    ],
 )
 def test_places(place, code):
     assert country_of(place) == code

@@ -1,6 +1,6 @@
 """When to offer a person, and what the customer is told about the team's hours."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.brand import load_brand
 from bot.handoff import (
@@ -27,7 +27,9 @@ def test_reasons():
 
 def test_open_team_answers_now():
     plan = plan_handoff(
-        load_brand("demo"), EscalationReason.REQUESTED, datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+        load_brand("demo"),
+        EscalationReason.REQUESTED,
+        datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
     )
     assert plan.team_available and plan.reopens is None
 
@@ -35,7 +37,9 @@ def test_open_team_answers_now():
 def test_closed_team_says_when_it_is_back():
     # Saturday 28 November 2026, 20:00 in Paris: closed until Monday 9:00.
     plan = plan_handoff(
-        load_brand("demo"), EscalationReason.REQUESTED, datetime(2026, 11, 28, 19, 0, tzinfo=timezone.utc)
+        load_brand("demo"),
+        EscalationReason.REQUESTED,
+        datetime(2026, 11, 28, 19, 0, tzinfo=UTC),
     )
     assert not plan.team_available
     assert plan.reopens == "lundi 30 novembre à 9h00"

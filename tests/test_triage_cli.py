@@ -36,6 +36,7 @@ needs_model = pytest.mark.skipif(
 def run_triage(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", "triage", *args],
+        check=False,
         input=stdin,
         capture_output=True,
         text=True,

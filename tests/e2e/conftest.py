@@ -66,9 +66,12 @@ class RasaServer:
                 raise RuntimeError(f"serve.sh exited early:\n{self.log_tail()}")
             try:
                 ready = requests.get(f"{self.url}/status", timeout=2).status_code == 200
-                actions = requests.get(
-                    f"http://127.0.0.1:{self.action_port}/health", timeout=2
-                ).status_code == 200
+                actions = (
+                    requests.get(
+                        f"http://127.0.0.1:{self.action_port}/health", timeout=2
+                    ).status_code
+                    == 200
+                )
                 if ready and actions:
                     return
             except requests.RequestException:
