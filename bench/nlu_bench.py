@@ -197,6 +197,20 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+RESULTS_JSON = ROOT / "docs" / "nlu-bench.json"
+
+
+def merge_previous(results: list[dict]) -> list[dict]:
+    """Keep the last measured results of configs not run this time (``--only``)."""
+    previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else []
+    ran = {r["config"] for r in results}
+    merged = [r for r in previous if r["config"] not in ran] + results
+    order = list(CONFIGS)
+    merged.sort(key=lambda r: order.index(r["config"]) if r["config"] in order else len(order))
+    RESULTS_JSON.write_text(json.dumps(merged, indent=1, ensure_ascii=False, default=str))
+    return merged
+
+
 def write_doc(results: list[dict]) -> None:
     cpu = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     section = "\n".join(
@@ -238,6 +252,7 @@ def main() -> int:
     names = [args.only] if args.only else list(CONFIGS)
     with tempfile.TemporaryDirectory(prefix="nlu-bench-") as tmp:
         results = [run(n, CONFIGS[n], Path(tmp), not args.skip_split) for n in names]
+    results = merge_previous(results)
     write_doc(results)
     print(table(results))
     return 0

@@ -30,9 +30,13 @@ VOCABULARY_FILE = "vocabulary.json"
 
 
 def _words(message: Message) -> list[str]:
-    """Folded tokens of a message that contain at least one letter."""
+    """Folded tokens of a message made only of letters.
+
+    Numbers, order numbers, e-mails and phones are left out: they are never in the vocabulary,
+    and the regex extractors already understand them.
+    """
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    return [w for w in (fold(t.text) for t in tokens) if any(c.isalpha() for c in w)]
+    return [fold(t.text) for t in tokens if t.text.isalpha()]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

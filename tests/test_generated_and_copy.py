@@ -21,7 +21,9 @@ def test_catalogue_nlu_is_up_to_date():
 def test_every_text_key_used_by_an_action_exists():
     used = set()
     for path in ACTIONS.glob("*.py"):
-        used |= set(re.findall(r'say\(\s*dispatcher,\s*brand,\s*"(utter_[a-z_]+)"', path.read_text()))
+        used |= set(
+            re.findall(r'say\(\s*dispatcher,\s*brand,\s*"(utter_[a-z_]+)"', path.read_text())
+        )
     assert used, "the actions send their texts through say()"
     assert used - set(default_copy()) == set()
 
