@@ -7,7 +7,7 @@ here.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -38,7 +38,7 @@ class ActionEscalate(Action):
         reason = reason_for_intent(latest_intent(tracker))
         if reason is EscalationReason.COMPLAINT:
             say(dispatcher, brand, "utter_complaint_sorry")
-        plan = plan_handoff(brand, reason, datetime.now(UTC))
+        plan = plan_handoff(brand, reason, datetime.now(timezone.utc))
         if plan.team_available:
             say(dispatcher, brand, "utter_handoff", delay=brand.human_response_delay)
         else:

@@ -1,6 +1,6 @@
 """Brand files: the demo brand loads, and broken files fail with a clear message."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -27,10 +27,10 @@ def test_demo_brand_is_complete():
 
 def test_business_hours_in_the_brand_timezone():
     brand = load_brand("demo")
-    # Monday 30 November 2026, 09:30 in Paris is 08:30 UTC.
-    assert brand.is_open(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
-    assert not brand.is_open(datetime(2026, 11, 30, 17, 30, tzinfo=UTC))
-    assert not brand.is_open(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))  # Sunday
+    # Monday 30 November 2026, 09:30 in Paris is 08:30 timezone.utc.
+    assert brand.is_open(datetime(2026, 11, 30, 8, 30, tzinfo=timezone.utc))
+    assert not brand.is_open(datetime(2026, 11, 30, 17, 30, tzinfo=timezone.utc))
+    assert not brand.is_open(datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc))  # Sunday
 
 
 @pytest.mark.parametrize(

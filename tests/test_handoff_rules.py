@@ -1,6 +1,6 @@
 """When to offer a person, and what the customer is told about the team's hours."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from bot.brand import load_brand
 from bot.handoff import (
@@ -29,7 +29,7 @@ def test_open_team_answers_now():
     plan = plan_handoff(
         load_brand("demo"),
         EscalationReason.REQUESTED,
-        datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+        datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc),
     )
     assert plan.team_available and plan.reopens is None
 
@@ -39,7 +39,7 @@ def test_closed_team_says_when_it_is_back():
     plan = plan_handoff(
         load_brand("demo"),
         EscalationReason.REQUESTED,
-        datetime(2026, 11, 28, 19, 0, tzinfo=UTC),
+        datetime(2026, 11, 28, 19, 0, tzinfo=timezone.utc),
     )
     assert not plan.team_available
     assert plan.reopens == "lundi 30 novembre à 9h00"
