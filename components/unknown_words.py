@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -37,6 +38,21 @@ def _words(message: Message) -> list[str]:
     """
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return [fold(t.text) for t in tokens if t.text.isalpha()]
+
+
+# A letter repeated three times or more: "coucouuu", "merciiii", "nonnn".
+_STRETCHED = re.compile(r"(\w)\1{2,}")
+
+
+def spellings(word: str) -> set[str]:
+    """The word and, if letters are stretched, its forms with each run cut to one or two letters.
+
+    "merciii" -> {"merciii", "merci", "mercii"}; "coucouuu" -> {..., "coucou"}. The vocabulary
+    never has the stretched form, but it has one of these.
+    """
+    if not _STRETCHED.search(word):
+        return {word}
+    return {word, _STRETCHED.sub(r"\1", word), _STRETCHED.sub(r"\1\1", word)}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -94,12 +110,15 @@ class UnknownWordsGuard(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    def knows_some(self, words: list[str]) -> bool:
+        """True if there is nothing to judge, or at least one word (in any spelling) is known."""
+        return not words or any(not spellings(w).isdisjoint(self.vocabulary) for w in words)
+
     def process(self, messages: list[Message]) -> list[Message]:
         if not self.vocabulary:
             return messages
         for message in messages:
-            words = _words(message)
-            if not words or any(w in self.vocabulary for w in words):
+            if self.knows_some(_words(message)):
                 continue
             fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
             message.data[INTENT] = fallback

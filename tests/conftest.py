@@ -62,7 +62,3 @@ def slot_events(events: list[dict]) -> dict[str, Any]:
     """The slots an action set, last value wins."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
-
-@pytest.fixture
-def tracker_factory():
-    return make_tracker

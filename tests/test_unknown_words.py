@@ -12,3 +12,25 @@ def test_unknown_words_guard_looks_at_letters_only():
     tokens = ["MB-771203", "Écharpe", "3", "jean.d@mail.fr"]
     message.set(TOKENS_NAMES["text"], [Token(t, 0) for t in tokens])
     assert _words(message) == ["echarpe"]
+
+
+def test_stretched_letters_are_read_as_the_word():
+    from components.unknown_words import spellings
+
+    assert "merci" in spellings("merciii")
+    assert "coucou" in spellings("coucouuu")
+    assert "nonn" in spellings("nonnnn")
+    assert spellings("bonjour") == {"bonjour"}
+    # Double letters are real French spelling; they are not stretched.
+    assert spellings("commande") == {"commande"}
+
+
+def test_guard_knows_stretched_words_and_rejects_unknown_ones():
+    from components.unknown_words import UnknownWordsGuard
+
+    guard = UnknownWordsGuard({}, None, None, vocabulary={"merci", "coucou", "non"})
+    assert guard.knows_some(["merciiii"])
+    assert guard.knows_some(["xkcd", "coucouuu"])
+    assert guard.knows_some([])  # numbers, e-mails or emoji only: nothing to judge
+    assert not guard.knows_some(["xkcd", "wololo"])
+    assert not guard.knows_some(["mercredi"])
