@@ -55,6 +55,16 @@ def spellings(word: str) -> set[str]:
     return {word, _STRETCHED.sub(r"\1", word), _STRETCHED.sub(r"\1\1", word)}
 
 
+# Short words are too easy to confuse to be matched with a typo: only words of at least 5 letters
+# in the vocabulary (and 4 in the message) count. "qsdf" is not a typo of anything.
+MIN_FUZZY_LENGTH = 5
+
+
+def deletions(word: str) -> set[str]:
+    """The word with one letter removed, each way: "salut" -> {"alut", "slut", ...}."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UnknownWordsGuard(GraphComponent):
     """Marks messages none of whose words occur in the training data as ``nlu_fallback``."""
@@ -69,6 +79,26 @@ class UnknownWordsGuard(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.vocabulary = vocabulary or set()
+        self._index_typos()
+
+    def _index_typos(self) -> None:
+        # Symmetric-delete index: two words one typo apart (a letter added, dropped or
+        # replaced) share a one-deletion form, or one is a deletion of the other.
+        self._deleted: set[str] = set()
+        for word in self.vocabulary:
+            if len(word) >= MIN_FUZZY_LENGTH:
+                self._deleted |= deletions(word)
+
+    def _near(self, word: str) -> bool:
+        """True if ``word`` is one typo away from a known word of at least 5 letters."""
+        if len(word) < MIN_FUZZY_LENGTH - 1:
+            return False
+        forms = deletions(word)
+        return (
+            word in self._deleted
+            or not forms.isdisjoint(self.vocabulary)
+            or not forms.isdisjoint(self._deleted)
+        )
 
     @classmethod
     def create(
@@ -100,6 +130,7 @@ class UnknownWordsGuard(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         for example in training_data.training_examples:
             self.vocabulary.update(_words(example))
+        self._index_typos()
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
                 json.dumps(sorted(self.vocabulary), ensure_ascii=False),
@@ -111,8 +142,15 @@ class UnknownWordsGuard(GraphComponent):
         return training_data
 
     def knows_some(self, words: list[str]) -> bool:
-        """True if there is nothing to judge, or at least one word (in any spelling) is known."""
-        return not words or any(not spellings(w).isdisjoint(self.vocabulary) for w in words)
+        """True if there is nothing to judge, or one word is known: as written, with stretched
+        letters cut, or one typo away from a known word."""
+        if not words:
+            return True
+        for word in words:
+            forms = spellings(word)
+            if not forms.isdisjoint(self.vocabulary) or any(self._near(f) for f in forms):
+                return True
+        return False
 
     def process(self, messages: list[Message]) -> list[Message]:
         if not self.vocabulary:

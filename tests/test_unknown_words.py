@@ -34,3 +34,14 @@ def test_guard_knows_stretched_words_and_rejects_unknown_ones():
     assert guard.knows_some([])  # numbers, e-mails or emoji only: nothing to judge
     assert not guard.knows_some(["xkcd", "wololo"])
     assert not guard.knows_some(["mercredi"])
+
+
+def test_guard_accepts_one_typo_in_a_long_word_but_not_keyboard_mash():
+    from components.unknown_words import UnknownWordsGuard
+
+    guard = UnknownWordsGuard({}, None, None, vocabulary={"salut", "ouais", "bonjour", "non"})
+    assert guard.knows_some(["bonjoru"])  # letters swapped
+    assert guard.knows_some(["ouaip"])  # one letter replaced
+    assert guard.knows_some(["sluuut"])  # stretched, then one letter dropped
+    assert not guard.knows_some(["qsdf", "azer"])
+    assert not guard.knows_some(["nop"])  # too short to guess: could be anything
