@@ -17,7 +17,7 @@ from actions.context import (
     user_text,
 )
 from actions.presale import utter_delivery
-from actions.purchase import offer_product
+from actions.purchase import make_offer, offer_product
 from bot import catalogue
 from bot.orders import find_order_number, normalise_order_number
 
@@ -38,11 +38,11 @@ class ActionHandleYesNo(Action):
         pending = tracker.get_slot("pending_question")
         agreed = latest_intent(tracker) == "affirm"
         if pending == "buy_product" and agreed:
-            if brand.shop_url:
-                say(dispatcher, brand, "utter_order_how", url=brand.shop_url)
-            else:
-                say(dispatcher, brand, "utter_order_without_shop")
-        elif pending == "offer_human" and not agreed:
+            return [
+                SlotSet("pending_question", None),
+                *await make_offer(dispatcher, tracker, brand),
+            ]
+        if pending == "offer_human" and not agreed:
             say(dispatcher, brand, "utter_rephrase_then")
         elif agreed:
             say(dispatcher, brand, "utter_anything_else")

@@ -9,9 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, current_product, say
+from actions.funnel import channel_of, customer_of, ledger, write
 from actions.presale import ask_which_product, requested_variant, utter_stock
 from bot.brand import Brand, Product
 from bot.catalogue import format_money
+from bot.ledger import EventKind, FunnelEvent, Offer, new_ref, utcnow
 
 
 def offer_product(
@@ -43,6 +45,51 @@ def offer_product(
     )
     say(dispatcher, brand, "utter_ask_buy")
     return events + [SlotSet("pending_question", "buy_product")]
+
+
+async def make_offer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, brand: Brand
+) -> list[EventType]:
+    """The customer said yes: a checkout link with a fresh ``ref``, stored before it is sent."""
+    product = current_product(tracker, brand)
+    if product is None:
+        return ask_which_product(dispatcher, brand)
+    if not brand.shop_url:
+        say(dispatcher, brand, "utter_order_without_shop")
+        return []
+    ref, now = new_ref(), utcnow()
+    offer = Offer(
+        ref=ref,
+        brand=brand.slug,
+        channel=channel_of(tracker),
+        customer=customer_of(tracker),
+        product=product.id,
+        amount_cents=product.price_cents,
+        currency=brand.currency,
+        created_at=now,
+    )
+    event = FunnelEvent(
+        key=f"offer:{ref}",
+        kind=EventKind.OFFER_MADE,
+        brand=brand.slug,
+        at=now,
+        channel=offer.channel,
+        customer=offer.customer,
+        product=product.id,
+        amount_cents=offer.amount_cents,
+        currency=brand.currency,
+        attribution="bot",
+        ref=ref,
+    )
+    await write(lambda: ledger().create_offer_safely(offer, event), f"offer {ref[:6]}…")
+    say(
+        dispatcher,
+        brand,
+        "utter_checkout_link",
+        product_name=product.name,
+        url=brand.checkout_link(product, ref),
+    )
+    return [SlotSet("product", product.id)]
 
 
 class ActionPurchaseIntent(Action):

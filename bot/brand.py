@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ class Product:
     sizes: tuple[str, ...]
     colours: tuple[str, ...]
     stock: Mapping[str, Mapping[str, int]]
+    url: str | None = None
+
+    @property
+    def price_cents(self) -> int:
+        return int(round(self.price * 100))
 
     def units(self, colour: str | None = None, size: str | None = None) -> int:
         """Units in stock, optionally for one colour and/or one size."""
@@ -85,6 +91,15 @@ class Promo:
 
 
 @dataclass(frozen=True)
+class Billing:
+    """What the brand pays the agency: per confirmed sale and/or a share of its revenue."""
+
+    per_conversion: Decimal = Decimal("0")
+    revenue_share_percent: Decimal = Decimal("0")
+    attribution_window_days: int = 30
+
+
+@dataclass(frozen=True)
 class Brand:
     """Everything the bot knows about one brand."""
 
@@ -103,6 +118,18 @@ class Brand:
     stores: tuple[Store, ...]
     policies: Mapping[str, str] = field(default_factory=dict)
     copy: Mapping[str, Any] = field(default_factory=dict)
+    billing: Billing = field(default_factory=Billing)
+
+    def checkout_link(self, product: Product, ref: str) -> str | None:
+        """The product's page in the online shop, tagged with the offer's ``ref``; None if no shop.
+
+        Built only from the brand file and the ref: customer text never becomes a link.
+        """
+        if not self.shop_url:
+            return None
+        page = product.url or f"{self.shop_url.rstrip('/')}/produits/{product.id}"
+        separator = "&" if "?" in page else "?"
+        return f"{page}{separator}ref={ref}"
 
     def product(self, product_id: str) -> Product | None:
         """The product with this id, or None."""
@@ -153,6 +180,39 @@ def _parse_product(raw: Mapping[str, Any], where: str) -> Product:
         sizes=sizes,
         colours=colours,
         stock=stock,
+        url=_parse_url(raw.get("url"), f"{where}: url") if raw.get("url") else None,
+    )
+
+
+def _parse_url(value: Any, where: str) -> str:
+    url = str(value).strip()
+    if not re.match(r"^https://[^\s<>\"']+$", url):
+        raise BrandError(f"{where}: {url!r} must be an https:// URL")
+    return url
+
+
+def _parse_decimal(value: Any, where: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise BrandError(f"{where}: {value!r} is not a number") from exc
+    if not number.is_finite() or number < 0:
+        raise BrandError(f"{where}: must be a number ≥ 0")
+    return number
+
+
+def _parse_billing(raw: Mapping[str, Any] | None, where: str) -> Billing:
+    raw = raw or {}
+    window = raw.get("attribution_window_days", 30)
+    if not isinstance(window, int) or window <= 0:
+        raise BrandError(f"{where}: billing.attribution_window_days must be a whole number > 0")
+    percent = _parse_decimal(raw.get("revenue_share_percent", 0), f"{where}: billing")
+    if percent > 100:
+        raise BrandError(f"{where}: billing.revenue_share_percent must be at most 100")
+    return Billing(
+        per_conversion=_parse_decimal(raw.get("per_conversion", 0), f"{where}: billing"),
+        revenue_share_percent=percent,
+        attribution_window_days=window,
     )
 
 
@@ -205,7 +265,9 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
         name=str(_require(data, "name", where)),
         currency=str(data.get("currency", "EUR")),
         timezone=tz,
-        shop_url=data.get("shop_url"),
+        shop_url=_parse_url(data["shop_url"], f"{where}: shop_url")
+        if data.get("shop_url")
+        else None,
         voice={str(k): str(v) for k, v in (data.get("voice") or {}).items()},
         business_hours=_parse_hours(data.get("business_hours", {}), where),
         human_response_delay=str(data.get("human_response_delay", "dès que possible")),
@@ -225,6 +287,7 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
         ),
         policies={str(k): str(v) for k, v in (data.get("policies") or {}).items()},
         copy=dict(data.get("copy") or {}),
+        billing=_parse_billing(data.get("billing"), where),
     )
 
 

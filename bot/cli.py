@@ -4,6 +4,12 @@ Commands:
     triage [FILE]   classify one message per line (FILE or stdin) with the latest trained model.
     brands check    validate every brand file.
     nlu sync        regenerate data/nlu/catalogue.yml from the brand files.
+    report          the pay-per-success report of a brand (text, json, csv, --plot PNG).
+    conversions import FILE.csv
+                    record sales from a shop export (idempotent).
+    secrets check   exit non-zero if a required secret is missing or a placeholder.
+    secrets generate FILE
+                    write fresh local secrets (for `make run`) unless FILE exists.
 Results go to stdout; logs and errors go to stderr.
 """
 
@@ -13,13 +19,20 @@ import argparse
 import csv
 import json
 import logging
+import os
+import secrets
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from bot.brand import BrandError, load_brand
+from bot.conversions import import_csv_file
+from bot.keys import REQUIRED_SECRETS, problem_with
+from bot.ledger import Ledger, LedgerError, utcnow
 from bot.nlu_sync import CATALOGUE_NLU, sync_catalogue_nlu
+from bot.report import as_csv, as_json, as_text, build_report, plot
 from bot.settings import get_settings
 from bot.triage import NoModelError, Triage, Triager, latest_model, summarise
 
@@ -29,6 +42,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_NO_MODEL = 3
 EXIT_BAD_CONFIG = 4
+EXIT_LEDGER = 5
+EXIT_PARTIAL = 6
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -132,6 +147,89 @@ def cmd_nlu_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _ledger() -> Ledger:
+    return Ledger.from_env(get_settings().var_dir)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print the brand's report; optionally draw the funnel."""
+    if args.since and args.until and args.since > args.until:
+        print("--since is after --until", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        brand = load_brand(args.brand)
+        report = build_report(_ledger(), brand, args.since, args.until)
+    except BrandError as exc:
+        print(f"Unknown brand: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except LedgerError as exc:
+        print(f"Ledger unavailable: {exc}", file=sys.stderr)
+        return EXIT_LEDGER
+    render = {"text": as_text, "json": as_json, "csv": as_csv}[args.format]
+    sys.stdout.write(render(report))
+    if args.plot:
+        print(f"chart written to {plot(report, Path(args.plot))}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_conversions_import(args: argparse.Namespace) -> int:
+    """Import a shop's CSV export of sales; one line per problem on stderr."""
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"Cannot read {path}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def window_days(slug: str) -> int:
+        return load_brand(slug).billing.attribution_window_days
+
+    try:
+        report = import_csv_file(path, _ledger(), window_days=window_days, now=utcnow())
+    except LedgerError as exc:
+        print(
+            f"Ledger unavailable, nothing imported after the last recorded line: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_LEDGER
+    *problems, summary = report.lines()
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(summary)
+    return EXIT_OK if not report.errors else EXIT_PARTIAL
+
+
+def cmd_secrets_check(args: argparse.Namespace) -> int:
+    """Refuse to go on with an empty or placeholder secret."""
+    status = EXIT_OK
+    for name in REQUIRED_SECRETS:
+        problem = problem_with(os.environ.get(name))
+        if problem:
+            print(f"{name} {problem}: set a real secret in the environment", file=sys.stderr)
+            status = EXIT_BAD_CONFIG
+    return status
+
+
+def cmd_secrets_generate(args: argparse.Namespace) -> int:
+    """Write fresh random local secrets as shell exports (kept if the file exists)."""
+    path = Path(args.file)
+    if path.exists():
+        return EXIT_OK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"export {name}={secrets.token_urlsafe(32)}" for name in REQUIRED_SECRETS]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("# Local secrets for `make run`, generated once. Never use them in production.\n")
+        out.write("\n".join(lines) + "\n")
+    print(f"local secrets written to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Causette tools.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
@@ -153,6 +251,31 @@ def build_parser() -> argparse.ArgumentParser:
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
     sync = nlu_commands.add_parser("sync", help="regenerate data/nlu/catalogue.yml")
     sync.set_defaults(func=cmd_nlu_sync)
+
+    report = commands.add_parser("report", help="pay-per-success report of a brand")
+    report.add_argument("--brand", help="brand slug (default: CAUSETTE_DEFAULT_BRAND)")
+    report.add_argument("--since", type=_date, help="first day, YYYY-MM-DD (UTC)")
+    report.add_argument("--until", type=_date, help="last day included, YYYY-MM-DD (UTC)")
+    report.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    report.add_argument("--plot", metavar="FILE.png", help="also draw the funnel")
+    report.set_defaults(func=cmd_report)
+
+    conversions = commands.add_parser("conversions", help="sales confirmed by the shop")
+    conversions_commands = conversions.add_subparsers(dest="conversions_command", required=True)
+    imp = conversions_commands.add_parser(
+        "import", help="import a CSV export: ref,order_id,amount,currency,ordered_at"
+    )
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_conversions_import)
+
+    secrets_parser = commands.add_parser("secrets", help="required secrets")
+    secrets_commands = secrets_parser.add_subparsers(dest="secrets_command", required=True)
+    secrets_commands.add_parser(
+        "check", help="fail on missing or placeholder secrets"
+    ).set_defaults(func=cmd_secrets_check)
+    generate = secrets_commands.add_parser("generate", help="write local secrets once")
+    generate.add_argument("file")
+    generate.set_defaults(func=cmd_secrets_generate)
     return parser
 
 

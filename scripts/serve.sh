@@ -5,6 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
+# Refuse to serve with an empty or placeholder secret (see README, "Secrets").
+.venv/bin/python -m bot secrets check || exit 1
+
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 actions_pid=$!
 .venv/bin/rasa run --enable-api --interface "$HOST" --port "$PORT" \

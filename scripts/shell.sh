@@ -4,6 +4,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
+# Local conversations need the same secrets as a deployment: generate them once under var/,
+# unless the environment already provides real ones.
+if ! .venv/bin/python -m bot secrets check 2>/dev/null; then
+    .venv/bin/python -m bot secrets generate var/secrets.env
+    set -a
+    # shellcheck source=/dev/null
+    source var/secrets.env
+    set +a
+fi
+
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" > var/actions.log 2>&1 &
 actions_pid=$!
 trap 'kill -TERM "$actions_pid" 2>/dev/null; wait "$actions_pid" 2>/dev/null' EXIT

@@ -46,6 +46,23 @@ def make_tracker(
     return Tracker.from_dict(state)
 
 
+TEST_PSEUDONYMISATION_KEY = "test-pseudonymisation-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def test_ledger(tmp_path, monkeypatch):
+    """Each test gets its own ledger (SQLite under tmp_path) and a test pseudonymisation key."""
+    from actions.funnel import ledger
+
+    monkeypatch.setenv("PSEUDONYMISATION_KEY", TEST_PSEUDONYMISATION_KEY)
+    monkeypatch.setenv("CONVERSION_WEBHOOK_SECRET", "test-conversion-secret-0123456789")
+    monkeypatch.setenv("LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    monkeypatch.setenv("CAUSETTE_VAR_DIR", str(tmp_path / "var"))
+    ledger.cache_clear()
+    yield
+    ledger.cache_clear()
+
+
 async def run_action(action: Action, tracker: Tracker) -> tuple[list[dict], list[dict]]:
     """Run ``action``; return (messages sent, events returned)."""
     dispatcher = CollectingDispatcher()
@@ -61,4 +78,3 @@ def responses(messages: list[dict]) -> list[str]:
 def slot_events(events: list[dict]) -> dict[str, Any]:
     """The slots an action set, last value wins."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-

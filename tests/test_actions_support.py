@@ -59,12 +59,38 @@ async def test_inform_product_makes_the_offer():
     assert slot_events(events)["product"] == "echarpe_douce"
 
 
-async def test_yes_to_buying_gives_the_shop():
-    tracker = make_tracker("oui", "affirm", slots={"pending_question": "buy_product"})
+async def test_yes_to_buying_gives_a_checkout_link_with_a_stored_ref():
+    from urllib.parse import parse_qs, urlparse
+
+    from actions.funnel import ledger
+    from bot.keys import pseudonym
+
+    tracker = make_tracker(
+        "oui", "affirm", slots={"pending_question": "buy_product", "product": "parka_boreale"}
+    )
     messages, events = await run_action(ActionHandleYesNo(), tracker)
-    assert responses(messages) == ["utter_order_how"]
-    assert "https://boutique.maison-brume.example/" in messages[0]["text"]
+    assert responses(messages) == ["utter_checkout_link"]
+    url = next(w for w in messages[0]["text"].split() if w.startswith("https://"))
+    assert url.startswith("https://boutique.maison-brume.example/produits/parka_boreale?ref=")
+    ref = parse_qs(urlparse(url).query)["ref"][0]
+    assert len(ref) >= 22  # ≥ 128 bits, URL-safe base64
+    offer = ledger().offer(ref)
+    assert offer.product == "parka_boreale"
+    assert offer.brand == "demo"
+    assert offer.amount_cents == 18900
+    assert offer.customer == pseudonym(tracker.sender_id)
+    assert offer.customer != tracker.sender_id
+    assert ledger().has_event(f"offer:{ref}")
     assert slot_events(events)["pending_question"] is None
+
+
+async def test_two_offers_get_different_refs():
+    tracker = make_tracker(
+        "oui", "affirm", slots={"pending_question": "buy_product", "product": "jean_gaston"}
+    )
+    first, _ = await run_action(ActionHandleYesNo(), tracker)
+    second, _ = await run_action(ActionHandleYesNo(), tracker)
+    assert first[0]["text"] != second[0]["text"]
 
 
 async def test_no_to_the_offer_of_a_person():

@@ -19,6 +19,8 @@ import requests
 
 ROOT = Path(__file__).parents[2]
 STARTUP_TIMEOUT_S = 240
+PSEUDONYMISATION_KEY = "e2e-pseudonymisation-key-0123456789"
+CONVERSION_WEBHOOK_SECRET = "e2e-conversion-secret-0123456789"
 
 
 def free_port() -> int:
@@ -48,6 +50,10 @@ class RasaServer:
             "TRACKER_STORE_DB": "rasa",
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONPATH": str(ROOT),
+            "PSEUDONYMISATION_KEY": PSEUDONYMISATION_KEY,
+            "CONVERSION_WEBHOOK_SECRET": CONVERSION_WEBHOOK_SECRET,
+            "LEDGER_URL": f"sqlite:///{workdir / 'ledger.sqlite3'}",
+            "CAUSETTE_VAR_DIR": str(workdir / "var"),
         }
 
     def start(self) -> None:

@@ -1,0 +1,72 @@
+"""Rasa's SQL tracker store, which also writes the funnel facts of each message to the ledger.
+
+Configured in ``endpoints.yml`` (``type: connectors.ledger_store.LedgerSQLTrackerStore``) with
+the same settings as Rasa's ``SQL`` store. After Rasa has saved a conversation, the facts of its
+latest message (:mod:`bot.funnel`) go to the ledger on a worker thread: a slow or unavailable
+ledger never delays the reply, and writes it cannot make are spooled (:mod:`bot.ledger`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.funnel import funnel_events
+from bot.keys import PSEUDONYMISATION_KEY, pseudonym, require_secret
+from bot.ledger import FunnelEvent, Ledger
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class LedgerSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` + funnel events to the ledger."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = get_settings()
+        self._key = require_secret(PSEUDONYMISATION_KEY)  # refuse to start without it
+        self._default_brand = settings.default_brand
+        self.ledger = Ledger.from_env(settings.var_dir)
+        # One writer thread: ledger writes stay in order and never block the event loop.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        self._pending: set[Future] = set()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        try:
+            found = funnel_events(
+                pseudonym(tracker.sender_id, self._key),
+                tracker.get_slot("brand") or self._default_brand,
+                [event.as_dict() for event in tracker.events],
+            )
+        except Exception:  # a bug here must not cost the customer the reply
+            logger.exception("could not derive funnel events for a conversation")
+            return
+        if found:
+            self._submit(found)
+
+    def _submit(self, events: list[FunnelEvent]) -> None:
+        future = self._writer.submit(self._write, events)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    def _write(self, events: list[FunnelEvent]) -> None:
+        for event in events:
+            try:
+                self.ledger.record_safely(event)
+            except Exception:
+                logger.exception("LEDGER WRITE FAILED for %s", event.key)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for the writes in flight (tests and shutdown)."""
+        pending = list(self._pending)
+        if pending:
+            await asyncio.wait_for(
+                asyncio.gather(*(asyncio.wrap_future(f) for f in pending)), timeout
+            )
