@@ -24,7 +24,7 @@ export TRACKER_STORE_DB ?= rasa
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data brands -name '*.yml' 2>/dev/null) $(wildcard components/*.py)
 
-.PHONY: help install run serve train test test-unit test-stories validate bench-nlu lock lint clean
+.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger lock lint clean
 
 help:
 	@echo "make run        install, train if needed, start the action server and open rasa shell"
@@ -32,6 +32,7 @@ help:
 	@echo "make serve      rasa run --enable-api on PORT=$(PORT) + action server on ACTION_PORT=$(ACTION_PORT)"
 	@echo "make train      train a model if config, domain, data or brands changed"
 	@echo "make bench-nlu  NLU benchmark, written to docs/benchmarks.md"
+	@echo "make bench-ledger  ledger write and report benchmark, written to docs/benchmarks.md"
 
 install: $(STAMP)
 
@@ -71,6 +72,9 @@ test: validate test-stories test-unit
 
 bench-nlu: $(STAMP)
 	$(PY) bench/nlu_bench.py
+
+bench-ledger: $(STAMP)
+	$(PY) bench/ledger_bench.py --plot docs/funnel-bench.png
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions components connectors tests bench

@@ -15,12 +15,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, latest_intent, say, user_text
+from actions.funnel import channel_of, customer_of, ledger, write
+from bot.categories import category_of
 from bot.handoff import (
     EscalationReason,
     plan_handoff,
     reason_for_intent,
     should_offer_human,
 )
+from bot.ledger import EventKind, FunnelEvent
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,22 @@ class ActionEscalate(Action):
             tracker.sender_id,
             reason.value,
         )
+        intent = latest_intent(tracker)
+        last_user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+        message_id = last_user.get("message_id") or f"{last_user.get('timestamp') or 0:.6f}"
+        event = FunnelEvent(
+            key=f"escalated:{customer_of(tracker)}:{message_id}",
+            kind=EventKind.ESCALATED,
+            brand=brand.slug,
+            at=datetime.now(timezone.utc),
+            channel=channel_of(tracker),
+            customer=customer_of(tracker),
+            category=category_of(intent).value,
+            intent=intent,
+            product=tracker.get_slot("product"),
+            details={"reason": reason.value},
+        )
+        await write(lambda: ledger().record_safely(event), f"escalation {event.key}")
         return [SlotSet("pending_question", None), SlotSet("requested", None)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, current_product, say
@@ -55,8 +55,8 @@ async def make_offer(
     if product is None:
         return ask_which_product(dispatcher, brand)
     if not brand.shop_url:
-        say(dispatcher, brand, "utter_order_without_shop")
-        return []
+        # No online shop: the lead form takes the customer's details for the team.
+        return [SlotSet("product", product.id), FollowupAction("lead_form")]
     ref, now = new_ref(), utcnow()
     offer = Offer(
         ref=ref,

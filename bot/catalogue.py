@@ -81,18 +81,41 @@ def find_products_in_text(brand: Brand, text: str) -> list[Product]:
     return found
 
 
+def _stem_word(word: str) -> str:
+    """A colour word without its plural or feminine ending: "noires" → "noir", "blanche" →
+    "blanc", "délavée" → "delave". Applied to both sides of a comparison, so it only has to be
+    consistent, not linguistically perfect."""
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    if word.endswith("che"):
+        return word[:-3] + "c"
+    if word.endswith("ette"):
+        return word[:-2]
+    if word.endswith("ee"):
+        return word[:-1]
+    if len(word) > 3 and word.endswith("e") and word[-2] in "rstdl":
+        return word[:-1]
+    return word
+
+
+def colour_form(text: str) -> str:
+    """Folded text with each word stemmed by :func:`_stem_word`."""
+    return " ".join(_stem_word(w) for w in fold(text).split())
+
+
 def match_colours(product: Product, value: str | None) -> list[str]:
-    """Colours of ``product`` that ``value`` designates ("bleu" → ["bleu marine"])."""
+    """Colours of ``product`` that ``value`` designates ("bleu" → ["bleu marine"], "noire" →
+    ["noir"])."""
     if not value:
         return []
-    wanted = fold(value)
-    exact = [c for c in product.colours if fold(c) == wanted]
+    wanted = colour_form(value)
+    exact = [c for c in product.colours if colour_form(c) == wanted]
     if exact:
         return exact
     return [
         c
         for c in product.colours
-        if contains_phrase(fold(c), wanted) or contains_phrase(wanted, fold(c))
+        if contains_phrase(colour_form(c), wanted) or contains_phrase(wanted, colour_form(c))
     ]
 
 
@@ -238,9 +261,9 @@ def find_size_in_text(product: Product, text: str) -> str | None:
 
 def find_colours_in_text(product: Product, text: str) -> list[str]:
     """Colours of ``product`` named in free text, full names first ("bleu marine" before "bleu")."""
-    folded = fold(text)
-    full = [c for c in product.colours if contains_phrase(folded, fold(c))]
+    folded = colour_form(text)
+    full = [c for c in product.colours if contains_phrase(folded, colour_form(c))]
     if full:
         return full
-    first_words = {fold(c).split()[0]: c for c in product.colours}
+    first_words = {colour_form(c).split()[0]: c for c in product.colours}
     return [colour for word, colour in first_words.items() if contains_phrase(folded, word)]

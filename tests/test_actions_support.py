@@ -138,3 +138,21 @@ async def test_session_start_discloses_the_bot_and_keeps_known_slots():
     assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
     slots = slot_events(events)
     assert slots["city"] == "Lyon" and slots["brand"] == "demo"
+
+
+async def test_escalation_is_recorded_once_with_its_reason():
+    import sqlalchemy as sa
+
+    from actions.funnel import ledger
+    from actions.handoff import ActionEscalate
+    from bot.ledger import EVENTS
+
+    tracker = make_tracker("c'est une honte, 3 semaines sans réponse", "complaint")
+    await run_action(ActionEscalate(), tracker)
+    await run_action(ActionEscalate(), tracker)  # replayed action: still one escalation
+    with ledger().engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(EVENTS.c.category, EVENTS.c.details).where(EVENTS.c.kind == "escalated")
+        ).all()
+    assert len(rows) == 1
+    assert rows[0].category == "support" and '"complaint"' in rows[0].details

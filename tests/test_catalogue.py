@@ -118,3 +118,19 @@ def test_order_numbers():
 
 def test_fold():
     assert fold("  Écharpe   Douce ! ") == "echarpe douce"
+
+
+def test_colours_match_whatever_their_agreement():
+    from bot.brand import load_brand
+    from bot.catalogue import find_colours_in_text, match_colours
+
+    brand = load_brand("demo")
+    parka, baskets, jean = (
+        brand.product(p) for p in ("parka_boreale", "baskets_lumiere", "jean_gaston")
+    )
+    assert match_colours(parka, "noire") == ["noir"]
+    assert match_colours(baskets, "blanches") == ["blanc"]
+    assert match_colours(baskets, "beiges") == ["beige"]
+    assert match_colours(jean, "délavée") == ["délavé"]
+    assert find_colours_in_text(baskets, "vous avez les baskets blanches en 38 ?") == ["blanc"]
+    assert match_colours(parka, "rouge") == []
