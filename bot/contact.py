@@ -10,7 +10,9 @@ import re
 
 from bot.text import fold
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
+)
 _PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d\s().-]{7,20}\d")
 
 # country code → (national trunk prefix, digits after the country code)
