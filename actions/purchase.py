@@ -8,9 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, current_product, say
+from actions.context import brand_for, current_product, entity_value, say
 from actions.funnel import channel_of, customer_of, ledger, write
-from actions.presale import ask_which_product, requested_variant, utter_stock
+from actions.presale import ask_which_product, requested_variant, utter_delivery, utter_stock
+from bot import catalogue
 from bot.brand import Brand, Product
 from bot.catalogue import format_money
 from bot.ledger import EventKind, FunnelEvent, Offer, new_ref, utcnow
@@ -43,6 +44,10 @@ def offer_product(
         price=format_money(product.price, brand.currency),
         description=product.description,
     )
+    # Where the customer is, if they said so now or earlier: the delivery cost and lead time.
+    place = catalogue.resolve_place(entity_value(tracker, "city") or tracker.get_slot("city"), "")
+    if place is not None:
+        events += [e for e in utter_delivery(dispatcher, brand, place) if e["name"] != "requested"]
     say(dispatcher, brand, "utter_ask_buy")
     return events + [SlotSet("pending_question", "buy_product")]
 

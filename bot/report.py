@@ -235,7 +235,7 @@ def plot(report: Report, path: Path) -> Path:
     labels = [label for _, label in FUNNEL_LABELS]
     values = [getattr(report, key) for key, _ in FUNNEL_LABELS]
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=120)
-    bars = axes.bar(labels, values, color=["#9db4c0", "#5c6b73", "#c2dfe3", "#e0fbfc", "#253237"])
+    bars = axes.bar(labels, values, color=["#9db4c0", "#5c6b73", "#6f9fb0", "#c2a878", "#253237"])
     axes.bar_label(bars, labels=[str(v) for v in values], padding=3)
     axes.set_title(f"Entonnoir de conversion — {report.brand_name} ({_period(report)})")
     axes.set_ylabel("Nombre")

@@ -159,3 +159,19 @@ async def test_purchase_without_product_asks_which():
         ActionPurchaseIntent(), make_tracker("je veux commander", "purchase_intent")
     )
     assert responses(messages) == ["utter_ask_which_product"]
+
+
+async def test_offer_includes_delivery_to_the_city_the_customer_gave():
+    from actions.purchase import ActionPurchaseIntent
+
+    tracker = make_tracker(
+        "je veux la parka noire en M, je suis à Genève",
+        "purchase_intent",
+        entities={"product": "parka_boreale", "colour": "noir", "size": "M", "city": "Genève"},
+    )
+    messages, events = await run_action(ActionPurchaseIntent(), tracker)
+    keys = responses(messages)
+    offer, quote = keys.index("utter_product_offer"), keys.index("utter_delivery_quote")
+    assert offer < quote < keys.index("utter_ask_buy")
+    assert "Suisse" in messages[keys.index("utter_delivery_quote")]["text"]
+    assert slot_events(events)["pending_question"] == "buy_product"
