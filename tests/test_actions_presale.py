@@ -56,7 +56,7 @@ async def test_low_stock_says_how_many_are_left():
     )
     messages, _ = await run_action(ActionAnswerAvailability(), tracker)
     assert responses(messages) == ["utter_stock_low"]
-    assert "il n'en reste que 1 " in messages[0]["text"]
+    assert "plus que 1 pièce" in messages[0]["text"]
 
 
 async def test_unknown_colour_lists_the_real_ones():

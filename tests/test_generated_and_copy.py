@@ -36,7 +36,7 @@ def test_support_acknowledgements_exist_for_every_support_intent():
 
 def test_brand_override_and_placeholders():
     message = render("utter_price", {"product_name": "Tuque", "price": "22 €", "brand_name": "X"})
-    assert message.text == "Le Tuque est à 22 €."
+    assert message.text == "Tuque : 22 €."
     override = {"utter_price": ["{product_name} : {price}, tout simplement."]}
     assert render("utter_price", {"product_name": "Tuque", "price": "22 €"}, override).text == (
         "Tuque : 22 €, tout simplement."
