@@ -33,6 +33,13 @@ def customer_of(tracker: Tracker) -> str:
     return pseudonym(tracker.sender_id)
 
 
+def latest_message_key(tracker: Tracker) -> str:
+    """An id of the latest user message (Rasa's message id, else its timestamp), for ledger keys:
+    an action replayed for the same message records nothing new."""
+    last_user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    return last_user.get("message_id") or f"{last_user.get('timestamp') or 0:.6f}"
+
+
 def channel_of(tracker: Tracker) -> str | None:
     return tracker.get_latest_input_channel()
 

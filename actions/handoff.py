@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, latest_intent, say, user_text
-from actions.funnel import channel_of, customer_of, ledger, write
+from actions.funnel import channel_of, customer_of, latest_message_key, ledger, write
 from bot.categories import category_of
 from bot.handoff import (
     EscalationReason,
@@ -54,8 +54,7 @@ class ActionEscalate(Action):
             reason.value,
         )
         intent = latest_intent(tracker)
-        last_user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-        message_id = last_user.get("message_id") or f"{last_user.get('timestamp') or 0:.6f}"
+        message_id = latest_message_key(tracker)
         event = FunnelEvent(
             key=f"escalated:{customer_of(tracker)}:{message_id}",
             kind=EventKind.ESCALATED,

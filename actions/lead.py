@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import brand_for, entity_value, say, user_text
-from actions.funnel import channel_of, customer_of, ledger, write
+from actions.funnel import channel_of, customer_of, latest_message_key, ledger, write
 from bot import catalogue
 from bot.contact import clean_name, find_contact, parse_quantity
 from bot.ledger import EventKind, FunnelEvent
@@ -115,8 +115,7 @@ class ActionSubmitLead(Action):
         brand = brand_for(tracker)
         product = brand.product(tracker.get_slot("product") or "")
         quantity = parse_quantity(tracker.get_slot("lead_quantity")) or 1
-        last_user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-        message_id = last_user.get("message_id") or f"{last_user.get('timestamp') or 0:.6f}"
+        message_id = latest_message_key(tracker)
         customer = customer_of(tracker)
         event = FunnelEvent(
             key=f"lead:{customer}:{message_id}",

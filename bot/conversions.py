@@ -16,7 +16,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.ledger import AmountError, ConversionStatus, Ledger, parse_amount, parse_currency
+from bot.ledger import (
+    AmountError,
+    ConversionResult,
+    ConversionStatus,
+    Ledger,
+    parse_amount,
+    parse_currency,
+)
 
 _REF = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _ORDER_ID = re.compile(r"^[\w.:/#-]{1,128}$")
@@ -72,6 +79,21 @@ def parse_conversion(data: Any, received_at: datetime) -> Conversion:
     return Conversion(ref, order_id, amount_cents, currency, ordered_at)
 
 
+def record(
+    ledger: Ledger, conversion: Conversion, window_days: Callable[[str], int], source: str
+) -> ConversionResult:
+    """Record a validated conversion, whichever way it arrived (webhook or CSV)."""
+    return ledger.record_conversion(
+        conversion.ref,
+        conversion.order_id,
+        conversion.amount_cents,
+        conversion.currency,
+        conversion.ordered_at,
+        window_days=window_days,
+        source=source,
+    )
+
+
 @dataclass
 class ImportReport:
     """Per-line outcome of a CSV import."""
@@ -108,15 +130,7 @@ def import_csv(
             conversion = parse_conversion(row, received_at=now)
             if not row.get("ordered_at"):
                 raise ConversionError("'ordered_at' is empty")
-            result = ledger.record_conversion(
-                conversion.ref,
-                conversion.order_id,
-                conversion.amount_cents,
-                conversion.currency,
-                conversion.ordered_at,
-                window_days=window_days,
-                source="csv",
-            )
+            result = record(ledger, conversion, window_days, source="csv")
         except ConversionError as error:
             report.errors.append((line, str(error)))
             continue

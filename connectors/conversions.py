@@ -29,7 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.brand import BrandError, load_brand
-from bot.conversions import ConversionError, parse_conversion
+from bot.conversions import ConversionError, parse_conversion, record
 from bot.keys import CONVERSION_WEBHOOK_SECRET, require_secret
 from bot.ledger import ConversionStatus, Ledger, LedgerUnavailable, utcnow
 from bot.settings import get_settings
@@ -94,14 +94,7 @@ def handle(
         message = str(error) if isinstance(error, ConversionError) else "body is not JSON"
         return Answer(400, {"error": message})
     try:
-        result = ledger.record_conversion(
-            conversion.ref,
-            conversion.order_id,
-            conversion.amount_cents,
-            conversion.currency,
-            conversion.ordered_at,
-            window_days=window_days,
-        )
+        result = record(ledger, conversion, window_days, source="webhook")
     except LedgerUnavailable:
         logger.error("conversion %s not recorded: ledger unavailable", conversion.order_id)
         return Answer(503, {"error": "ledger unavailable, retry later"})
