@@ -17,8 +17,11 @@ logger = logging.getLogger(__name__)
 
 
 def brand_for(tracker: Tracker) -> Brand:
-    """The brand of this conversation (slot ``brand``), falling back to the default brand."""
-    slug = tracker.get_slot("brand")
+    """The brand of this conversation: slot ``brand``, else the ``brand`` the channel put in the
+    message metadata (a Facebook page belongs to one brand), else the default brand."""
+    started = tracker.get_slot("session_started_metadata") or {}
+    latest = tracker.latest_message.get("metadata") or {}
+    slug = tracker.get_slot("brand") or started.get("brand") or latest.get("brand")
     if slug:
         try:
             return load_brand(slug)

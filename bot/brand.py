@@ -100,6 +100,15 @@ class Billing:
 
 
 @dataclass(frozen=True)
+class MessengerPage:
+    """A Facebook page of the brand; its access token is read from the environment variable
+    ``access_token_env`` (secrets never live in brand files)."""
+
+    page_id: str
+    access_token_env: str
+
+
+@dataclass(frozen=True)
 class Brand:
     """Everything the bot knows about one brand."""
 
@@ -119,6 +128,7 @@ class Brand:
     policies: Mapping[str, str] = field(default_factory=dict)
     copy: Mapping[str, Any] = field(default_factory=dict)
     billing: Billing = field(default_factory=Billing)
+    messenger_pages: tuple[MessengerPage, ...] = ()
 
     def checkout_link(self, product: Product, ref: str) -> str | None:
         """The product's page in the online shop, tagged with the offer's ``ref``; None if no shop.
@@ -231,6 +241,29 @@ def _parse_hours(raw: Mapping[str, Any], where: str) -> dict[str, tuple[time, ti
     return hours
 
 
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,127}$")
+_PAGE_ID = re.compile(r"^[0-9]{1,32}$")
+
+
+def _parse_messenger_pages(raw: Any, where: str) -> tuple[MessengerPage, ...]:
+    entries = raw if isinstance(raw, list) else [raw] if raw else []
+    pages = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            raise BrandError(f"{where}: channels.messenger entries need page_id, access_token_env")
+        page_id = str(entry.get("page_id", "")).strip()
+        env = str(entry.get("access_token_env", "")).strip()
+        if not _PAGE_ID.match(page_id):
+            raise BrandError(f"{where}: channels.messenger page_id {page_id!r} must be digits")
+        if not _ENV_NAME.match(env):
+            raise BrandError(
+                f"{where}: channels.messenger access_token_env {env!r} must name an environment "
+                "variable (upper case), never hold the token itself"
+            )
+        pages.append(MessengerPage(page_id=page_id, access_token_env=env))
+    return tuple(pages)
+
+
 def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
     """Build a validated :class:`Brand` from the mapping of a brand file."""
     slug = str(_require(data, "slug", where))
@@ -288,7 +321,16 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
         policies={str(k): str(v) for k, v in (data.get("policies") or {}).items()},
         copy=dict(data.get("copy") or {}),
         billing=_parse_billing(data.get("billing"), where),
+        messenger_pages=_parse_messenger_pages(
+            (data.get("channels") or {}).get("messenger"), where
+        ),
     )
+
+
+def brand_slugs(brands_dir: Path | None = None) -> list[str]:
+    """Slugs of every brand file, sorted."""
+    folder = brands_dir or get_settings().brands_dir
+    return sorted(path.stem for path in folder.glob("*.yml") if _SLUG.match(path.stem))
 
 
 def brand_path(slug: str, brands_dir: Path | None = None) -> Path:

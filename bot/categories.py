@@ -55,6 +55,7 @@ INTENT_CATEGORIES: Mapping[str, Category] = MappingProxyType(
         # Bare information, off-topic, and what the NLU is not sure about.
         "inform": Category.OTHER,
         "out_of_scope": Category.OTHER,
+        "send_attachment": Category.OTHER,
         "nlu_fallback": Category.OTHER,
     }
 )

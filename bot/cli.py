@@ -10,6 +10,10 @@ Commands:
     secrets check   exit non-zero if a required secret is missing or a placeholder.
     secrets generate FILE
                     write fresh local secrets (for `make run`) unless FILE exists.
+    channels credentials [--template credentials.yml] --out FILE
+                    write the channels whose credentials are set in the environment.
+    telegram set-webhook URL
+                    register URL as the Telegram bot's webhook, with the secret token.
 Results go to stdout; logs and errors go to stderr.
 """
 
@@ -28,12 +32,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.brand import BrandError, load_brand
+from bot.channels import enabled_credentials
 from bot.conversions import import_csv_file
 from bot.keys import REQUIRED_SECRETS, problem_with
 from bot.ledger import Ledger, LedgerError, utcnow
 from bot.nlu_sync import CATALOGUE_NLU, sync_catalogue_nlu
 from bot.report import as_csv, as_json, as_text, build_report, plot
-from bot.settings import get_settings
+from bot.settings import PROJECT_ROOT, get_settings
 from bot.triage import NoModelError, Triage, Triager, latest_model, summarise
 
 logger = logging.getLogger(__name__)
@@ -230,6 +235,27 @@ def cmd_secrets_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_channels_credentials(args: argparse.Namespace) -> int:
+    """Write the runtime credentials: every channel whose environment variables are set."""
+    template = Path(args.template).read_text(encoding="utf-8")
+    text, enabled, disabled = enabled_credentials(template)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    for name in enabled:
+        print(f"channel on:  {name}", file=sys.stderr)
+    for name, missing in disabled.items():
+        print(f"channel off: {name} (set {', '.join(missing)})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    """Register the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN)."""
+    from bot.telegram_setup import set_webhook_from_env
+
+    return set_webhook_from_env(args.url)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Causette tools.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
@@ -276,6 +302,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate = secrets_commands.add_parser("generate", help="write local secrets once")
     generate.add_argument("file")
     generate.set_defaults(func=cmd_secrets_generate)
+
+    channels = commands.add_parser("channels", help="channels to serve")
+    channels_commands = channels.add_subparsers(dest="channels_command", required=True)
+    creds = channels_commands.add_parser(
+        "credentials", help="write the credentials of the channels configured in the environment"
+    )
+    creds.add_argument("--template", default=str(PROJECT_ROOT / "credentials.yml"))
+    creds.add_argument("--out", required=True)
+    creds.set_defaults(func=cmd_channels_credentials)
+
+    telegram = commands.add_parser("telegram", help="Telegram bot set-up")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    hook = telegram_commands.add_parser("set-webhook", help="register the webhook URL")
+    hook.add_argument("url", help="https://<your host>/webhooks/telegram/webhook")
+    hook.set_defaults(func=cmd_telegram_set_webhook)
     return parser
 
 

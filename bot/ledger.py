@@ -177,13 +177,19 @@ def new_ref() -> str:
 
 METADATA = sa.MetaData()
 
-SCHEMA_VERSION = sa.Table(
-    "schema_version",
-    METADATA,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.DateTime, nullable=False),
-)
+
+def version_table(name: str, metadata: sa.MetaData) -> sa.Table:
+    """A table recording which migrations a schema has had (one per store)."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("description", sa.String(200), nullable=False),
+        sa.Column("applied_at", sa.DateTime, nullable=False),
+    )
+
+
+SCHEMA_VERSION = version_table("schema_version", METADATA)
 
 EVENTS = sa.Table(
     "funnel_events",
@@ -234,25 +240,34 @@ MIGRATIONS: tuple[Migration, ...] = ((1, "funnel events and offers", _v1_create_
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
-def schema_version(engine: Engine) -> int:
+def schema_version(engine: Engine, versions: sa.Table | None = None) -> int:
     """The version the database is at (0 if it has never been migrated)."""
+    versions = SCHEMA_VERSION if versions is None else versions
     with engine.connect() as connection:
-        if not sa.inspect(connection).has_table(SCHEMA_VERSION.name):
+        if not sa.inspect(connection).has_table(versions.name):
             return 0
-        return connection.execute(sa.select(sa.func.max(SCHEMA_VERSION.c.version))).scalar() or 0
+        return connection.execute(sa.select(sa.func.max(versions.c.version))).scalar() or 0
 
 
-def migrate(engine: Engine, migrations: Iterable[Migration] = MIGRATIONS) -> int:
-    """Apply every migration the database lacks, each in its own transaction; new version."""
+def migrate(
+    engine: Engine,
+    migrations: Iterable[Migration] = MIGRATIONS,
+    versions: sa.Table | None = None,
+) -> int:
+    """Apply every migration the database lacks, each in its own transaction; new version.
+
+    ``versions`` is the store's version table (the ledger's ``schema_version`` by default).
+    """
+    versions = SCHEMA_VERSION if versions is None else versions
     migrations = tuple(migrations)
     latest = migrations[-1][0] if migrations else 0
     with engine.begin() as connection:
-        SCHEMA_VERSION.create(connection, checkfirst=True)
-    current = schema_version(engine)
+        versions.create(connection, checkfirst=True)
+    current = schema_version(engine, versions)
     if current > latest:
         raise LedgerError(
-            f"the ledger database is at schema version {current}, newer than this code "
-            f"({latest}): upgrade Causette"
+            f"the {versions.name} of this database is at version {current}, newer than this "
+            f"code ({latest}): upgrade Causette"
         )
     for version, description, apply in migrations:
         if version <= current:
@@ -260,13 +275,13 @@ def migrate(engine: Engine, migrations: Iterable[Migration] = MIGRATIONS) -> int
         with engine.begin() as connection:
             apply(connection)
             connection.execute(
-                SCHEMA_VERSION.insert().values(
+                versions.insert().values(
                     version=version,
                     description=description,
                     applied_at=utcnow().replace(tzinfo=None),
                 )
             )
-        logger.info("ledger schema migrated to version %s (%s)", version, description)
+        logger.info("%s: migrated to version %s (%s)", versions.name, version, description)
         current = version
     return current
 

@@ -7,11 +7,13 @@ mkdir -p var
 
 # Refuse to serve with an empty or placeholder secret (see README, "Secrets").
 .venv/bin/python -m bot secrets check || exit 1
+# Serve each channel of credentials.yml whose environment variables are set.
+.venv/bin/python -m bot channels credentials --out var/credentials.yml || exit 1
 
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 actions_pid=$!
 .venv/bin/rasa run --enable-api --interface "$HOST" --port "$PORT" \
-    --model models --credentials credentials.yml --endpoints endpoints.yml &
+    --model models --credentials var/credentials.yml --endpoints endpoints.yml &
 rasa_pid=$!
 
 stop() {

@@ -1,0 +1,573 @@
+"""Facebook Messenger: the ``messenger`` channel at ``/webhooks/messenger/webhook``.
+
+Inbound (``MessengerInput``):
+
+* ``GET``: the subscription handshake; 403 unless ``hub.verify_token`` is ours.
+* ``POST``: 403 unless ``X-Hub-Signature-256`` is the HMAC-SHA256 of the raw body with the app
+  secret (constant-time compare). Then 200 at once: every messaging event of every entry is
+  processed in the background, in order per customer (:class:`SenderQueues`).
+* Echoes, delivery and read receipts are ignored; a redelivered ``mid`` is dropped
+  (:class:`bot.channel_state.ChannelState`, shared by all workers, expires after 3 days).
+* Customer text is always text (:func:`as_customer_text`); quick replies and postbacks become
+  intents only when they carry our seal (:class:`ButtonSeal`). Attachments become the
+  ``send_attachment`` intent; the 👍 sticker is ``affirm``.
+
+Outbound (``MessengerOutput``): Send API through :class:`GraphApi`, ``messaging_type: RESPONSE``
+within 24 hours of the customer's last message; a human agent's message
+(:meth:`MessengerOutput.send_human_agent_text`) may use the ``HUMAN_AGENT`` tag up to 7 days.
+Anything later is refused with an error log (:class:`OutsideMessagingWindow`).
+
+Several pages: ``MESSENGER_PAGE_ID``/``MESSENGER_PAGE_ACCESS_TOKEN`` is the first; brand files
+add more (``channels.messenger``, token from the environment variable they name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.brand import BrandError, brand_slugs, load_brand
+from bot.channel_state import ChannelState, StateUnavailable
+from bot.keys import problem_with, pseudonym
+from bot.settings import get_settings
+from connectors.buttons import ButtonSeal
+from connectors.customer_text import as_customer_text, split_text
+from connectors.graph_api import DEFAULT_GRAPH_URL, GraphApi, GraphApiError
+from connectors.ordered_tasks import SenderQueues
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "messenger"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_BODY_BYTES = 1024 * 1024
+MAX_TEXT = 2000
+MAX_QUICK_REPLIES = 13
+MAX_QUICK_REPLY_TITLE = 20
+MAX_BUTTON_TEMPLATE_TEXT = 640
+MAX_PAYLOAD = 1000
+RESPONSE_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+# The "like" stickers (small, medium, large thumbs up) Messenger sends as sticker attachments.
+LIKE_STICKERS = frozenset({369239263222822, 369239343222814, 369239383222810})
+GET_STARTED = "GET_STARTED"  # the Get Started button's payload (README, "Connect a page")
+ATTACHMENT_INTENT = "/send_attachment"
+AFFIRM_INTENT = "/affirm"
+GREET_INTENT = "/greet"
+
+
+class OutsideMessagingWindow(RuntimeError):
+    """Messenger does not allow this send any more: the customer wrote too long ago."""
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A Facebook page we answer for, and the brand whose catalogue and voice it uses."""
+
+    page_id: str
+    access_token: str = field(repr=False)
+    brand: str
+
+
+@dataclass(frozen=True)
+class MessengerConfig:
+    app_secret: bytes = field(repr=False)
+    verify_token: str = field(repr=False)
+    pages: dict[str, Page]
+    graph_url: str = DEFAULT_GRAPH_URL
+
+    @classmethod
+    def from_values(
+        cls,
+        page_id: str,
+        page_access_token: str,
+        app_secret: str,
+        verify_token: str,
+        graph_url: str | None = None,
+    ) -> MessengerConfig:
+        """Validate the values of the environment; raise ValueError with what is wrong."""
+        for name, value in (("MESSENGER_APP_SECRET", app_secret), ("MESSENGER_VERIFY_TOKEN", verify_token)):
+            problem = problem_with(value)
+            if problem:
+                raise ValueError(f"{name} {problem}")
+        if not str(page_id).strip() or not str(page_access_token).strip():
+            raise ValueError("MESSENGER_PAGE_ID and MESSENGER_PAGE_ACCESS_TOKEN must be set")
+        pages = pages_from_brands()
+        first = str(page_id).strip()
+        brand = pages[first].brand if first in pages else get_settings().default_brand
+        pages[first] = Page(first, str(page_access_token).strip(), brand)
+        return cls(
+            app_secret=app_secret.strip().encode("utf-8"),
+            verify_token=verify_token.strip(),
+            pages=pages,
+            graph_url=(graph_url or DEFAULT_GRAPH_URL).strip(),
+        )
+
+    @classmethod
+    def from_env(cls) -> MessengerConfig:
+        return cls.from_values(
+            os.environ.get("MESSENGER_PAGE_ID", ""),
+            os.environ.get("MESSENGER_PAGE_ACCESS_TOKEN", ""),
+            os.environ.get("MESSENGER_APP_SECRET", ""),
+            os.environ.get("MESSENGER_VERIFY_TOKEN", ""),
+            os.environ.get("MESSENGER_GRAPH_URL") or None,
+        )
+
+
+def pages_from_brands() -> dict[str, Page]:
+    """Pages the brand files declare whose token is set in the environment."""
+    pages: dict[str, Page] = {}
+    for slug in brand_slugs():
+        try:
+            brand = load_brand(slug)
+        except BrandError as error:
+            logger.error("brand %s not loaded, its pages are not served: %s", slug, error)
+            continue
+        for page in brand.messenger_pages:
+            token = os.environ.get(page.access_token_env, "").strip()
+            if not token:
+                logger.error(
+                    "page %s of brand %s not served: %s is not set",
+                    page.page_id,
+                    slug,
+                    page.access_token_env,
+                )
+                continue
+            pages[page.page_id] = Page(page.page_id, token, slug)
+    return pages
+
+
+# --- signatures and ids ----------------------------------------------------------------------
+
+
+def sign(app_secret: bytes, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value Facebook sends for ``body``."""
+    return "sha256=" + hmac.new(app_secret, body, hashlib.sha256).hexdigest()
+
+
+def signature_is_valid(app_secret: bytes, header: str | None, body: bytes) -> bool:
+    if not header:
+        return False
+    return hmac.compare_digest(sign(app_secret, body), header.strip())
+
+
+def sender_id_for(page_id: str, psid: str) -> str:
+    """The Rasa conversation id of a customer of a page (PSIDs are per page)."""
+    return f"{CHANNEL}:{page_id}:{psid}"
+
+
+def parse_sender_id(sender_id: str) -> tuple[str, str]:
+    """(page id, PSID) of a Rasa conversation id built by :func:`sender_id_for`."""
+    channel, _, rest = sender_id.partition(":")
+    page_id, _, psid = rest.partition(":")
+    if channel != CHANNEL or not page_id or not psid:
+        raise ValueError(f"{sender_id!r} is not a Messenger conversation id")
+    return page_id, psid
+
+
+# --- inbound events --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One customer message, ready for Rasa."""
+
+    page_id: str
+    psid: str
+    delivery_id: str
+    text: str
+    sent_at: datetime
+    metadata: dict[str, Any]
+
+    @property
+    def sender_id(self) -> str:
+        return sender_id_for(self.page_id, self.psid)
+
+
+def _moment(milliseconds: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(milliseconds) / 1000, tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.now(timezone.utc)
+
+
+def _is_like(message: dict[str, Any]) -> bool:
+    if message.get("sticker_id") in LIKE_STICKERS:
+        return True
+    return any(
+        (a.get("payload") or {}).get("sticker_id") in LIKE_STICKERS
+        for a in message.get("attachments") or []
+        if isinstance(a, dict)
+    )
+
+
+def _attachments(message: dict[str, Any]) -> list[dict[str, str]]:
+    found = []
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict):
+            payload = attachment.get("payload") or {}
+            url = payload.get("url") if isinstance(payload, dict) else None
+            found.append({"type": str(attachment.get("type", "file")), "url": str(url or "")})
+    return found
+
+
+def read_event(page_id: str, event: dict[str, Any], seal: ButtonSeal) -> Incoming | None:
+    """The customer message in one ``messaging`` event, or None if it is not one."""
+    psid = str((event.get("sender") or {}).get("id") or "")
+    sent_at = _moment(event.get("timestamp"))
+    message = event.get("message")
+    postback = event.get("postback")
+    if not psid or psid == page_id:
+        return None
+    base = {"page_id": page_id, "psid": psid, "sent_at": sent_at}
+    if isinstance(message, dict):
+        if message.get("is_echo"):
+            return None
+        mid = str(message.get("mid") or "")
+        if not mid:
+            return None
+        text = message.get("text")
+        quick_reply = message.get("quick_reply") or {}
+        metadata: dict[str, Any] = {}
+        if quick_reply.get("payload"):
+            opened = seal.open(str(quick_reply["payload"]))
+            if opened is not None:
+                return Incoming(**base, delivery_id=mid, text=opened, metadata=metadata)
+        if _is_like(message):
+            return Incoming(**base, delivery_id=mid, text=AFFIRM_INTENT, metadata=metadata)
+        if isinstance(text, str) and text.strip():
+            return Incoming(**base, delivery_id=mid, text=as_customer_text(text), metadata=metadata)
+        attachments = _attachments(message)
+        if attachments:
+            metadata["attachments"] = attachments
+            return Incoming(**base, delivery_id=mid, text=ATTACHMENT_INTENT, metadata=metadata)
+        return None
+    if isinstance(postback, dict):
+        payload = str(postback.get("payload") or "")
+        delivery_id = str(postback.get("mid") or f"postback:{psid}:{event.get('timestamp')}")
+        opened = seal.open(payload)
+        if opened is None and payload == GET_STARTED:
+            opened = GREET_INTENT
+        title = str(postback.get("title") or "").strip()
+        text = opened if opened is not None else as_customer_text(title)
+        if not text:
+            return None
+        return Incoming(**base, delivery_id=delivery_id, text=text, metadata={})
+    return None  # delivery, read, reaction, optin, referral...
+
+
+def read_delivery(data: Any, seal: ButtonSeal) -> list[Incoming]:
+    """Every customer message of a webhook delivery, in order (all entries, all events)."""
+    if not isinstance(data, dict) or data.get("object") != "page":
+        return []
+    found: list[Incoming] = []
+    for entry in data.get("entry") or []:
+        if not isinstance(entry, dict):
+            continue
+        page_id = str(entry.get("id") or "")
+        for event in entry.get("messaging") or []:
+            if isinstance(event, dict):
+                incoming = read_event(page_id, event, seal)
+                if incoming is not None:
+                    found.append(incoming)
+    return found
+
+
+# --- outbound --------------------------------------------------------------------------------
+
+
+def _quick_reply_title(title: str) -> str:
+    title = " ".join(str(title).split())
+    return title if len(title) <= MAX_QUICK_REPLY_TITLE else title[: MAX_QUICK_REPLY_TITLE - 1] + "…"
+
+
+class MessengerOutput(OutputChannel):
+    """Sends to one page's customers through the Send API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(
+        self, page: Page, graph: GraphApi, state: ChannelState, seal: ButtonSeal
+    ) -> None:
+        self.page = page
+        self.graph = graph
+        self.state = state
+        self.seal = seal
+
+    # window
+
+    async def _last_message(self, recipient_id: str) -> datetime | None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, self.state.last_customer_message, CHANNEL, pseudonym(recipient_id)
+        )
+
+    async def _messaging(self, recipient_id: str, human_agent: bool) -> dict[str, str]:
+        """The ``messaging_type`` (and tag) this send may use; raises OutsideMessagingWindow."""
+        try:
+            last = await self._last_message(recipient_id)
+        except StateUnavailable:
+            logger.error("state database unavailable: sending without checking the 24 h window")
+            return {"messaging_type": "RESPONSE"}
+        age = datetime.now(timezone.utc) - last if last else None
+        if age is not None and age <= RESPONSE_WINDOW:
+            return {"messaging_type": "RESPONSE"}
+        if human_agent and age is not None and age <= HUMAN_AGENT_WINDOW:
+            return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        window = "7 days (HUMAN_AGENT)" if human_agent else "24 hours"
+        since = f"{age.total_seconds() / 3600:.0f} h ago" if age else "never"
+        logger.error(
+            "MESSENGER SEND REFUSED: the customer last wrote %s, outside the %s window; "
+            "the message was not sent (page %s)",
+            since,
+            window,
+            self.page.page_id,
+        )
+        raise OutsideMessagingWindow(f"customer last wrote {since}; window is {window}")
+
+    async def _send(
+        self, recipient_id: str, message: dict[str, Any], human_agent: bool = False
+    ) -> None:
+        _, psid = parse_sender_id(recipient_id)
+        messaging = await self._messaging(recipient_id, human_agent)
+        body = {"recipient": {"id": psid}, **messaging, "message": message}
+        await self.graph.send(self.page.access_token, body)
+
+    # Rasa's OutputChannel interface
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for part in split_text(text, MAX_TEXT):
+            await self._send(recipient_id, {"text": part})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        links = [b for b in buttons if b.get("url")]
+        if links and len(buttons) <= 3 and len(text) <= MAX_BUTTON_TEMPLATE_TEXT:
+            await self._send(recipient_id, self._button_template(text, buttons))
+            return
+        extra = "".join(f"\n{b.get('title', '')} : {b['url']}" for b in links)
+        replies = [b for b in buttons if not b.get("url")]
+        await self.send_quick_replies(recipient_id, text + extra, replies)
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        replies = self._quick_replies(quick_replies)
+        parts = split_text(text, MAX_TEXT) or [""]
+        for part in parts[:-1]:
+            await self._send(recipient_id, {"text": part})
+        last: dict[str, Any] = {"text": parts[-1]}
+        if replies:
+            last["quick_replies"] = replies
+        await self._send(recipient_id, last)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
+        await self._send(recipient_id, {"attachment": attachment})
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self._send(recipient_id, json_message)
+
+    # beyond Rasa's interface
+
+    async def send_human_agent_text(self, recipient_id: str, text: str) -> None:
+        """A community manager's message: RESPONSE within 24 h, HUMAN_AGENT tag up to 7 days.
+
+        Raises OutsideMessagingWindow (after an error log) when the customer wrote earlier.
+        """
+        for part in split_text(text, MAX_TEXT):
+            await self._send(recipient_id, {"text": part}, human_agent=True)
+
+    async def send_typing(self, recipient_id: str, on: bool = True) -> None:
+        """Typing indicator; a failure only logs (it is a courtesy)."""
+        _, psid = parse_sender_id(recipient_id)
+        body = {"recipient": {"id": psid}, "sender_action": "typing_on" if on else "typing_off"}
+        try:
+            await self.graph.send(self.page.access_token, body)
+        except GraphApiError as error:
+            logger.warning("typing indicator not sent: %s", error)
+
+    def _quick_replies(self, buttons: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+        replies = []
+        for button in list(buttons)[:MAX_QUICK_REPLIES]:
+            sealed = self.seal.seal(str(button.get("payload") or ""), MAX_PAYLOAD)
+            if sealed is None:
+                continue
+            replies.append(
+                {
+                    "content_type": "text",
+                    "title": _quick_reply_title(button.get("title", "")),
+                    "payload": sealed,
+                }
+            )
+        return replies
+
+    def _button_template(self, text: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
+        items = []
+        for button in buttons:
+            title = _quick_reply_title(button.get("title", ""))
+            if button.get("url"):
+                items.append({"type": "web_url", "url": button["url"], "title": title})
+            else:
+                sealed = self.seal.seal(str(button.get("payload") or ""), MAX_PAYLOAD)
+                if sealed:
+                    items.append({"type": "postback", "title": title, "payload": sealed})
+        template = {"template_type": "button", "text": text, "buttons": items}
+        return {"attachment": {"type": "template", "payload": template}}
+
+
+# --- the channel -----------------------------------------------------------------------------
+
+
+class MessengerInput(InputChannel):
+    """Custom channel ``messenger`` (credentials.yml: ``connectors.messenger.MessengerInput``)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerInput:
+        credentials = credentials or {}
+        try:
+            config = MessengerConfig.from_values(
+                str(credentials.get("page_id") or ""),
+                str(credentials.get("page_access_token") or ""),
+                str(credentials.get("app_secret") or ""),
+                str(credentials.get("verify_token") or ""),
+                os.environ.get("MESSENGER_GRAPH_URL") or None,
+            )
+        except ValueError as error:
+            raise ValueError(f"Messenger channel not configured: {error} (see README)") from error
+        return cls(config)
+
+    def __init__(self, config: MessengerConfig, state: ChannelState | None = None) -> None:
+        self.config = config
+        self.graph = GraphApi(config.graph_url)
+        self.state = state or ChannelState.from_env(get_settings().var_dir)
+        self.seal = ButtonSeal(config.app_secret, CHANNEL)
+        self.queues = SenderQueues(CHANNEL)
+
+    def output_for(self, page_id: str) -> MessengerOutput:
+        """The output channel of one of our pages; KeyError if it is not ours."""
+        return MessengerOutput(self.config.pages[page_id], self.graph, self.state, self.seal)
+
+    def get_output_channel(self) -> OutputChannel | None:
+        # Rasa's "push a message" API: the first page (a conversation id names its page,
+        # so other pages go through output_for).
+        first = next(iter(self.config.pages.values()), None)
+        return self.output_for(first.page_id) if first else None
+
+    def accept(
+        self, headers: dict[str, str | None], body: bytes
+    ) -> tuple[int, str, list[Incoming]]:
+        """Status, answer text and the customer messages of one POST (no side effect)."""
+        if len(body) > MAX_BODY_BYTES:
+            return 413, "body too large", []
+        if not signature_is_valid(self.config.app_secret, headers.get(SIGNATURE_HEADER), body):
+            logger.warning("Messenger webhook: missing or invalid signature, request refused")
+            return 403, "invalid signature", []
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return 400, "body is not JSON", []
+        return 200, "EVENT_RECEIVED", read_delivery(data, self.seal)
+
+    async def process(
+        self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """Hand one customer message to Rasa, unless it is a redelivery or for an unknown page."""
+        page = self.config.pages.get(incoming.page_id)
+        if page is None:
+            logger.error("message for page %s, which has no token here: ignored", incoming.page_id)
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            first = await loop.run_in_executor(
+                None, self.state.first_delivery, CHANNEL, incoming.delivery_id
+            )
+        except StateUnavailable as error:
+            logger.error("STATE UNAVAILABLE, cannot de-duplicate, processing anyway: %s", error)
+            first = True
+        if not first:
+            logger.info("Messenger redelivered %s: already handled, dropped", incoming.delivery_id)
+            return
+        try:
+            await loop.run_in_executor(
+                None,
+                self.state.note_customer_message,
+                CHANNEL,
+                pseudonym(incoming.sender_id),
+                incoming.sent_at,
+            )
+        except StateUnavailable as error:
+            logger.error("STATE UNAVAILABLE, last message time not recorded: %s", error)
+        output = self.output_for(page.page_id)
+        await output.send_typing(incoming.sender_id)
+        metadata = {**incoming.metadata, "brand": page.brand, "page_id": page.page_id}
+        await on_new_message(
+            UserMessage(
+                incoming.text,
+                output,
+                incoming.sender_id,
+                input_channel=CHANNEL,
+                metadata=metadata,
+            )
+        )
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        hook = Blueprint("messenger_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["GET"])
+        async def handshake(request: Request) -> HTTPResponse:
+            token = request.args.get("hub.verify_token") or ""
+            if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
+                token.encode("utf-8"), self.config.verify_token.encode("utf-8")
+            ):
+                return response.text(request.args.get("hub.challenge") or "")
+            logger.warning("Messenger subscription handshake refused: wrong verify token")
+            return response.text("forbidden", status=403)
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            headers = {SIGNATURE_HEADER: request.headers.get(SIGNATURE_HEADER)}
+            status, text, messages = self.accept(headers, request.body or b"")
+            for incoming in messages:
+                self.queues.submit(
+                    incoming.sender_id,
+                    lambda incoming=incoming: self.process(incoming, on_new_message),
+                )
+            return response.text(text, status=status)
+
+        @hook.listener("before_server_stop")
+        async def finish(*_: Any) -> None:
+            await self.queues.drain()
+            await self.graph.close()
+
+        return hook
