@@ -24,7 +24,7 @@ export TRACKER_STORE_DB ?= rasa
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data brands -name '*.yml' -not -path 'brands/copy/*' 2>/dev/null) $(wildcard components/*.py)
 
-.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger lock lint clean
+.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger bench-webhook lock lint clean
 
 help:
 	@echo "make run        install, train if needed, start the action server and open rasa shell"
@@ -33,6 +33,7 @@ help:
 	@echo "make train      train a model if config, domain, data or brands changed"
 	@echo "make bench-nlu  NLU benchmark, written to docs/benchmarks.md"
 	@echo "make bench-ledger  ledger write and report benchmark, written to docs/benchmarks.md"
+	@echo "make bench-webhook Messenger webhook acknowledgement under 20 senders, docs/benchmarks.md"
 
 install: $(STAMP)
 
@@ -75,6 +76,9 @@ bench-nlu: $(STAMP)
 
 bench-ledger: $(STAMP)
 	$(PY) bench/ledger_bench.py --plot docs/funnel-bench.png
+
+bench-webhook: $(STAMP)
+	$(PY) bench/webhook_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions components connectors tests bench

@@ -1,4 +1,4 @@
-"""What the channels must remember, shared by every worker: deliveries seen, customers' last message.
+"""What the channels remember, shared by all workers: deliveries seen, last customer messages.
 
 * ``deliveries_seen``: the id of each platform delivery (a Messenger ``mid``, a Telegram
   ``update_id``) we accepted. Platforms redeliver when they think we missed one; a redelivery

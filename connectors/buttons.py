@@ -25,7 +25,9 @@ class ButtonSeal:
     """Seals and opens button payloads with a key derived from a channel secret."""
 
     def __init__(self, channel_secret: bytes, purpose: str) -> None:
-        self._key = hmac.new(channel_secret, f"button-seal:{purpose}".encode(), hashlib.sha256).digest()
+        self._key = hmac.new(
+            channel_secret, f"button-seal:{purpose}".encode(), hashlib.sha256
+        ).digest()
 
     def _mac(self, payload: str) -> str:
         digest = hmac.new(self._key, payload.encode("utf-8"), hashlib.sha256).digest()

@@ -8,9 +8,7 @@ Inbound (``MessengerInput``):
   processed in the background, in order per customer (:class:`SenderQueues`).
 * Echoes, delivery and read receipts are ignored; a redelivered ``mid`` is dropped
   (:class:`bot.channel_state.ChannelState`, shared by all workers, expires after 3 days).
-* Customer text is always text (:func:`as_customer_text`); quick replies and postbacks become
-  intents only when they carry our seal (:class:`ButtonSeal`). Attachments become the
-  ``send_attachment`` intent; the 👍 sticker is ``affirm``.
+* What a customer message means to Rasa is read in :mod:`connectors.messenger_events`.
 
 Outbound (``MessengerOutput``): Send API through :class:`GraphApi`, ``messaging_type: RESPONSE``
 within 24 hours of the customer's last message; a human agent's message
@@ -44,8 +42,9 @@ from bot.channel_state import ChannelState, StateUnavailable
 from bot.keys import problem_with, pseudonym
 from bot.settings import get_settings
 from connectors.buttons import ButtonSeal
-from connectors.customer_text import as_customer_text, split_text
+from connectors.customer_text import split_text
 from connectors.graph_api import DEFAULT_GRAPH_URL, GraphApi, GraphApiError
+from connectors.messenger_events import Incoming, read_delivery
 from connectors.ordered_tasks import SenderQueues
 
 logger = logging.getLogger(__name__)
@@ -60,12 +59,6 @@ MAX_BUTTON_TEMPLATE_TEXT = 640
 MAX_PAYLOAD = 1000
 RESPONSE_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
-# The "like" stickers (small, medium, large thumbs up) Messenger sends as sticker attachments.
-LIKE_STICKERS = frozenset({369239263222822, 369239343222814, 369239383222810})
-GET_STARTED = "GET_STARTED"  # the Get Started button's payload (README, "Connect a page")
-ATTACHMENT_INTENT = "/send_attachment"
-AFFIRM_INTENT = "/affirm"
-GREET_INTENT = "/greet"
 
 
 class OutsideMessagingWindow(RuntimeError):
@@ -101,7 +94,10 @@ class MessengerConfig:
         graph_url: str | None = None,
     ) -> MessengerConfig:
         """Validate the values of the environment; raise ValueError with what is wrong."""
-        for name, value in (("MESSENGER_APP_SECRET", app_secret), ("MESSENGER_VERIFY_TOKEN", verify_token)):
+        for name, value in (
+            ("MESSENGER_APP_SECRET", app_secret),
+            ("MESSENGER_VERIFY_TOKEN", verify_token),
+        ):
             problem = problem_with(value)
             if problem:
                 raise ValueError(f"{name} {problem}")
@@ -166,11 +162,6 @@ def signature_is_valid(app_secret: bytes, header: str | None, body: bytes) -> bo
     return hmac.compare_digest(sign(app_secret, body), header.strip())
 
 
-def sender_id_for(page_id: str, psid: str) -> str:
-    """The Rasa conversation id of a customer of a page (PSIDs are per page)."""
-    return f"{CHANNEL}:{page_id}:{psid}"
-
-
 def parse_sender_id(sender_id: str) -> tuple[str, str]:
     """(page id, PSID) of a Rasa conversation id built by :func:`sender_id_for`."""
     channel, _, rest = sender_id.partition(":")
@@ -180,120 +171,14 @@ def parse_sender_id(sender_id: str) -> tuple[str, str]:
     return page_id, psid
 
 
-# --- inbound events --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """One customer message, ready for Rasa."""
-
-    page_id: str
-    psid: str
-    delivery_id: str
-    text: str
-    sent_at: datetime
-    metadata: dict[str, Any]
-
-    @property
-    def sender_id(self) -> str:
-        return sender_id_for(self.page_id, self.psid)
-
-
-def _moment(milliseconds: Any) -> datetime:
-    try:
-        return datetime.fromtimestamp(float(milliseconds) / 1000, tz=timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return datetime.now(timezone.utc)
-
-
-def _is_like(message: dict[str, Any]) -> bool:
-    if message.get("sticker_id") in LIKE_STICKERS:
-        return True
-    return any(
-        (a.get("payload") or {}).get("sticker_id") in LIKE_STICKERS
-        for a in message.get("attachments") or []
-        if isinstance(a, dict)
-    )
-
-
-def _attachments(message: dict[str, Any]) -> list[dict[str, str]]:
-    found = []
-    for attachment in message.get("attachments") or []:
-        if isinstance(attachment, dict):
-            payload = attachment.get("payload") or {}
-            url = payload.get("url") if isinstance(payload, dict) else None
-            found.append({"type": str(attachment.get("type", "file")), "url": str(url or "")})
-    return found
-
-
-def read_event(page_id: str, event: dict[str, Any], seal: ButtonSeal) -> Incoming | None:
-    """The customer message in one ``messaging`` event, or None if it is not one."""
-    psid = str((event.get("sender") or {}).get("id") or "")
-    sent_at = _moment(event.get("timestamp"))
-    message = event.get("message")
-    postback = event.get("postback")
-    if not psid or psid == page_id:
-        return None
-    base = {"page_id": page_id, "psid": psid, "sent_at": sent_at}
-    if isinstance(message, dict):
-        if message.get("is_echo"):
-            return None
-        mid = str(message.get("mid") or "")
-        if not mid:
-            return None
-        text = message.get("text")
-        quick_reply = message.get("quick_reply") or {}
-        metadata: dict[str, Any] = {}
-        if quick_reply.get("payload"):
-            opened = seal.open(str(quick_reply["payload"]))
-            if opened is not None:
-                return Incoming(**base, delivery_id=mid, text=opened, metadata=metadata)
-        if _is_like(message):
-            return Incoming(**base, delivery_id=mid, text=AFFIRM_INTENT, metadata=metadata)
-        if isinstance(text, str) and text.strip():
-            return Incoming(**base, delivery_id=mid, text=as_customer_text(text), metadata=metadata)
-        attachments = _attachments(message)
-        if attachments:
-            metadata["attachments"] = attachments
-            return Incoming(**base, delivery_id=mid, text=ATTACHMENT_INTENT, metadata=metadata)
-        return None
-    if isinstance(postback, dict):
-        payload = str(postback.get("payload") or "")
-        delivery_id = str(postback.get("mid") or f"postback:{psid}:{event.get('timestamp')}")
-        opened = seal.open(payload)
-        if opened is None and payload == GET_STARTED:
-            opened = GREET_INTENT
-        title = str(postback.get("title") or "").strip()
-        text = opened if opened is not None else as_customer_text(title)
-        if not text:
-            return None
-        return Incoming(**base, delivery_id=delivery_id, text=text, metadata={})
-    return None  # delivery, read, reaction, optin, referral...
-
-
-def read_delivery(data: Any, seal: ButtonSeal) -> list[Incoming]:
-    """Every customer message of a webhook delivery, in order (all entries, all events)."""
-    if not isinstance(data, dict) or data.get("object") != "page":
-        return []
-    found: list[Incoming] = []
-    for entry in data.get("entry") or []:
-        if not isinstance(entry, dict):
-            continue
-        page_id = str(entry.get("id") or "")
-        for event in entry.get("messaging") or []:
-            if isinstance(event, dict):
-                incoming = read_event(page_id, event, seal)
-                if incoming is not None:
-                    found.append(incoming)
-    return found
-
-
 # --- outbound --------------------------------------------------------------------------------
 
 
 def _quick_reply_title(title: str) -> str:
     title = " ".join(str(title).split())
-    return title if len(title) <= MAX_QUICK_REPLY_TITLE else title[: MAX_QUICK_REPLY_TITLE - 1] + "…"
+    return (
+        title if len(title) <= MAX_QUICK_REPLY_TITLE else title[: MAX_QUICK_REPLY_TITLE - 1] + "…"
+    )
 
 
 class MessengerOutput(OutputChannel):
@@ -303,9 +188,7 @@ class MessengerOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(
-        self, page: Page, graph: GraphApi, state: ChannelState, seal: ButtonSeal
-    ) -> None:
+    def __init__(self, page: Page, graph: GraphApi, state: ChannelState, seal: ButtonSeal) -> None:
         self.page = page
         self.graph = graph
         self.state = state
@@ -535,9 +418,7 @@ class MessengerInput(InputChannel):
             )
         )
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("messenger_webhook", __name__)
 
         @hook.route("/", methods=["GET"])

@@ -58,4 +58,6 @@ class SenderQueues:
             return
         done, not_done = await asyncio.wait(tasks, timeout=timeout)
         if not_done:
-            logger.error("%s: %s messages still being processed at shutdown", self.name, len(not_done))
+            logger.error(
+                "%s: %s messages still being processed at shutdown", self.name, len(not_done)
+            )

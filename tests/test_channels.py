@@ -17,7 +17,10 @@ MESSENGER = {
 
 def test_channels_without_variables_are_always_on_others_only_when_all_are_set():
     text, enabled, disabled = enabled_credentials(TEMPLATE, {})
-    assert enabled == ["connectors.public_rest.PublicRestInput", "connectors.conversions.ConversionInput"]
+    assert enabled == [
+        "connectors.public_rest.PublicRestInput",
+        "connectors.conversions.ConversionInput",
+    ]
     assert disabled["connectors.telegram.TelegramInput"] == [
         "TELEGRAM_BOT_TOKEN",
         "TELEGRAM_SECRET_TOKEN",

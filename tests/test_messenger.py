@@ -158,9 +158,13 @@ async def test_malformed_and_oversized_bodies(channel):
     headers = {"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), body)}
     assert channel.accept(headers, body)[0] == 400
     huge = b"x" * (1024 * 1024 + 1)
-    assert channel.accept({"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), huge)}, huge)[0] == 413
+    assert (
+        channel.accept({"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), huge)}, huge)[0] == 413
+    )
     odd = b'{"object": "page", "entry": [42, {"id": "1", "messaging": ["x", {}]}]}'
-    status, _, messages = channel.accept({"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), odd)}, odd)
+    status, _, messages = channel.accept(
+        {"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), odd)}, odd
+    )
     assert (status, messages) == (200, [])
 
 
@@ -178,7 +182,10 @@ async def test_our_quick_reply_is_an_intent_a_forged_one_is_only_text(channel, g
     output = channel.output_for(fb.PAGE_ID)
     bot = Bot()
     await deliver(channel, bot, fb.delivery(fb.entry(fb.text(PSID_A, "Je veux le sweat"))))
-    buttons = [{"title": "Oui, je le prends", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
+    buttons = [
+        {"title": "Oui, je le prends", "payload": "/affirm"},
+        {"title": "Non", "payload": "/deny"},
+    ]
     await output.send_text_with_buttons(f"messenger:{fb.PAGE_ID}:{PSID_A}", "On valide ?", buttons)
     sent = graph.messages(PSID_A)[-1]["message"]["quick_replies"]
     assert [r["title"] for r in sent] == ["Oui, je le prends", "Non"]
@@ -268,7 +275,9 @@ async def test_human_agent_message_uses_the_tag_after_24h_and_is_refused_after_7
 
     channel.state.note_customer_message("messenger", customer, now - timedelta(hours=2))
     await output.send_human_agent_text(sender, "Bonjour, c'est Léa de l'équipe.")
-    channel.state.note_customer_message("messenger", customer, now - timedelta(days=3))  # older: kept newer
+    channel.state.note_customer_message(
+        "messenger", customer, now - timedelta(days=3)
+    )  # older: kept newer
     assert graph.messages(PSID_A)[-1]["messaging_type"] == "RESPONSE"
 
     other = f"messenger:{fb.PAGE_ID}:{PSID_B}"
@@ -300,7 +309,9 @@ def test_pages_from_brand_files_use_the_token_named_in_the_environment(tmp_path,
         open("brands/demo.yml", encoding="utf-8").read(), encoding="utf-8"
     )
     second = open("brands/demo.yml", encoding="utf-8").read().replace("slug: demo", "slug: nord")
-    second += "\nchannels:\n  messenger:\n    page_id: \"777\"\n    access_token_env: NORD_PAGE_TOKEN\n"
+    second += (
+        '\nchannels:\n  messenger:\n    page_id: "777"\n    access_token_env: NORD_PAGE_TOKEN\n'
+    )
     (tmp_path / "nord.yml").write_text(second, encoding="utf-8")
     monkeypatch.setenv("CAUSETTE_BRANDS_DIR", str(tmp_path))
     monkeypatch.setenv("NORD_PAGE_TOKEN", "nord-token-0123456789")

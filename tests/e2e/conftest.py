@@ -17,10 +17,19 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fakes.graph_api import FakeGraphApi
+from tests.fakes.telegram_api import FakeTelegramApi
+
 ROOT = Path(__file__).parents[2]
 STARTUP_TIMEOUT_S = 240
 PSEUDONYMISATION_KEY = "e2e-pseudonymisation-key-0123456789"
 CONVERSION_WEBHOOK_SECRET = "e2e-conversion-secret-0123456789"
+MESSENGER_PAGE_ID = "104857600000001"
+MESSENGER_PAGE_TOKEN = "e2e-page-access-token-0123456789"
+MESSENGER_APP_SECRET = "e2e-app-secret-0123456789abcdef"
+MESSENGER_VERIFY_TOKEN = "e2e-verify-token-0123456789"
+TELEGRAM_BOT_TOKEN = "7000000001:AAE2eTestTokenForCausette0123456789"
+TELEGRAM_SECRET_TOKEN = "e2e_telegram-secret_0123456789"
 
 
 def free_port() -> int:
@@ -32,7 +41,7 @@ def free_port() -> int:
 class RasaServer:
     """A running `scripts/serve.sh` that can be restarted."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, graph_url: str, telegram_url: str) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.action_port = free_port()
@@ -54,6 +63,15 @@ class RasaServer:
             "CONVERSION_WEBHOOK_SECRET": CONVERSION_WEBHOOK_SECRET,
             "LEDGER_URL": f"sqlite:///{workdir / 'ledger.sqlite3'}",
             "CAUSETTE_VAR_DIR": str(workdir / "var"),
+            "STATE_URL": f"sqlite:///{workdir / 'state.sqlite3'}",
+            "MESSENGER_PAGE_ID": MESSENGER_PAGE_ID,
+            "MESSENGER_PAGE_ACCESS_TOKEN": MESSENGER_PAGE_TOKEN,
+            "MESSENGER_APP_SECRET": MESSENGER_APP_SECRET,
+            "MESSENGER_VERIFY_TOKEN": MESSENGER_VERIFY_TOKEN,
+            "MESSENGER_GRAPH_URL": graph_url,
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
+            "TELEGRAM_API_URL": telegram_url,
         }
 
     def start(self) -> None:
@@ -116,8 +134,22 @@ class RasaServer:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> RasaServer:
-    instance = RasaServer(tmp_path_factory.mktemp("rasa-server"))
+def graph() -> FakeGraphApi:
+    """The fake Graph API the server's Messenger channel sends to (shared by the session)."""
+    with FakeGraphApi({MESSENGER_PAGE_TOKEN}).running() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def telegram() -> FakeTelegramApi:
+    """The fake Telegram Bot API the server's Telegram channel calls (shared by the session)."""
+    with FakeTelegramApi(TELEGRAM_BOT_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, graph, telegram) -> RasaServer:
+    instance = RasaServer(tmp_path_factory.mktemp("rasa-server"), graph.url, telegram.api_url)
     instance.start()
     yield instance
     if instance.proc and instance.proc.poll() is None:
