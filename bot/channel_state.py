@@ -86,7 +86,8 @@ class ChannelState:
     def from_env(cls, var_dir: Path) -> ChannelState:
         return cls(default_url(var_dir))
 
-    def _ensure_schema(self) -> None:
+    def ensure_schema(self) -> None:
+        """Create or migrate the tables (servers call it at start, off the request path)."""
         if self._ready:
             return
         with self._lock:
@@ -102,7 +103,7 @@ class ChannelState:
 
         Raises ``StateUnavailable`` if the database did not answer.
         """
-        self._ensure_schema()
+        self.ensure_schema()
         seen_at = _naive_utc(now or datetime.now(timezone.utc))
         try:
             with self.engine.begin() as connection:
@@ -134,7 +135,7 @@ class ChannelState:
 
     def note_customer_message(self, channel: str, customer: str, at: datetime) -> None:
         """Record that ``customer`` wrote at ``at`` (kept if later than what we knew)."""
-        self._ensure_schema()
+        self.ensure_schema()
         moment = _naive_utc(at)
         table = CUSTOMER_CONTACTS
         match = (table.c.channel == channel) & (table.c.customer == customer)
@@ -161,7 +162,7 @@ class ChannelState:
 
     def last_customer_message(self, channel: str, customer: str) -> datetime | None:
         """When ``customer`` last wrote on ``channel`` (UTC), or None if never."""
-        self._ensure_schema()
+        self.ensure_schema()
         table = CUSTOMER_CONTACTS
         try:
             with self.engine.connect() as connection:

@@ -235,16 +235,33 @@ class MessengerOutput(OutputChannel):
 
     # Rasa's OutputChannel interface
 
+    async def _reply(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
+        """Bot replies, in order. A failure is logged, not raised: the turn goes on and Rasa
+        saves the conversation."""
+        for number, message in enumerate(messages, start=1):
+            try:
+                await self._send(recipient_id, message)
+            except OutsideMessagingWindow:
+                return  # logged by _messaging
+            except GraphApiError as error:
+                logger.error(
+                    "MESSENGER SEND FAILED on page %s, %s of %s messages not sent: %s",
+                    self.page.page_id,
+                    len(messages) - number + 1,
+                    len(messages),
+                    error,
+                )
+                return
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in split_text(text, MAX_TEXT):
-            await self._send(recipient_id, {"text": part})
+        await self._reply(recipient_id, [{"text": part} for part in split_text(text, MAX_TEXT)])
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         links = [b for b in buttons if b.get("url")]
         if links and len(buttons) <= 3 and len(text) <= MAX_BUTTON_TEMPLATE_TEXT:
-            await self._send(recipient_id, self._button_template(text, buttons))
+            await self._reply(recipient_id, [self._button_template(text, buttons)])
             return
         extra = "".join(f"\n{b.get('title', '')} : {b['url']}" for b in links)
         replies = [b for b in buttons if not b.get("url")]
@@ -253,30 +270,30 @@ class MessengerOutput(OutputChannel):
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
+        messages: list[dict[str, Any]] = [
+            {"text": part} for part in split_text(text, MAX_TEXT) or ["…"]
+        ]
         replies = self._quick_replies(quick_replies)
-        parts = split_text(text, MAX_TEXT) or [""]
-        for part in parts[:-1]:
-            await self._send(recipient_id, {"text": part})
-        last: dict[str, Any] = {"text": parts[-1]}
         if replies:
-            last["quick_replies"] = replies
-        await self._send(recipient_id, last)
+            messages[-1]["quick_replies"] = replies
+        await self._reply(recipient_id, messages)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
-        await self._send(recipient_id, {"attachment": attachment})
+        await self._reply(recipient_id, [{"attachment": attachment}])
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
-        await self._send(recipient_id, json_message)
+        await self._reply(recipient_id, [json_message])
 
     # beyond Rasa's interface
 
     async def send_human_agent_text(self, recipient_id: str, text: str) -> None:
         """A community manager's message: RESPONSE within 24 h, HUMAN_AGENT tag up to 7 days.
 
-        Raises OutsideMessagingWindow (after an error log) when the customer wrote earlier.
+        Raises OutsideMessagingWindow (after an error log) when the customer wrote earlier, and
+        GraphApiError when Facebook refused or kept failing: the caller must know.
         """
         for part in split_text(text, MAX_TEXT):
             await self._send(recipient_id, {"text": part}, human_agent=True)
@@ -445,6 +462,15 @@ class MessengerInput(InputChannel):
                     lambda incoming=incoming: self.process(incoming, on_new_message),
                 )
             return response.text(text, status=status)
+
+        @hook.listener("after_server_start")
+        async def warm_up(*_: Any) -> None:
+            # The first customers after a start must not wait for table creation and TLS set-up.
+            self.graph.warm_up()
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.state.ensure_schema)
+            except StateUnavailable as error:
+                logger.error("STATE UNAVAILABLE at start: %s", error)
 
         @hook.listener("before_server_stop")
         async def finish(*_: Any) -> None:

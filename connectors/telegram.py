@@ -574,6 +574,15 @@ class TelegramInput(InputChannel):
                 )
             return response.text(text, status=status)
 
+        @hook.listener("after_server_start")
+        async def warm_up(*_: Any) -> None:
+            # The first customers after a start must not wait for table creation and TLS set-up.
+            self.api.bot()
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, self.state.ensure_schema)
+            except StateUnavailable as error:
+                logger.error("STATE UNAVAILABLE at start: %s", error)
+
         @hook.listener("before_server_stop")
         async def finish(*_: Any) -> None:
             await self.queues.drain()

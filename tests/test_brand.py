@@ -82,3 +82,16 @@ def test_brand_file_is_reloaded_when_it_changes(tmp_path):
 
     os.utime(path, ns=(1, 10**18))
     assert load_brand("demo", tmp_path).name == "Maison Brume Genève"
+
+
+def test_messenger_pages_name_an_environment_variable_never_a_token():
+    data = demo_data()
+    data["channels"] = {"messenger": {"page_id": "777", "access_token_env": "NORD_TOKEN"}}
+    [page] = parse_brand(data).messenger_pages
+    assert (page.page_id, page.access_token_env) == ("777", "NORD_TOKEN")
+    data["channels"]["messenger"]["access_token_env"] = "EAAGm0PX4ZCpsBAOxyz"  # a token pasted
+    with pytest.raises(BrandError, match="environment"):
+        parse_brand(data)
+    data["channels"]["messenger"] = {"page_id": "my-page", "access_token_env": "NORD_TOKEN"}
+    with pytest.raises(BrandError, match="digits"):
+        parse_brand(data)

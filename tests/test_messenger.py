@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.channel_state import ChannelState
 from bot.keys import pseudonym
+from connectors.graph_api import GraphApiError
 from connectors.messenger import (
     MessengerConfig,
     MessengerInput,
@@ -254,15 +255,17 @@ async def test_graph_api_failures_are_retried_then_delivered_once(channel, graph
     assert graph.texts(PSID_A) == ["re: Bonjour"]
 
 
-async def test_graph_api_down_for_good_gives_up_without_blocking(channel, graph):
+async def test_graph_api_down_for_good_gives_up_without_blocking(channel, graph, caplog):
     graph.fail_next(20, 503)
     sender = f"messenger:{fb.PAGE_ID}:{PSID_A}"
     channel.state.note_customer_message("messenger", pseudonym(sender), datetime.now(timezone.utc))
-    from connectors.graph_api import GraphApiError
-
-    with pytest.raises(GraphApiError):
-        await channel.output_for(fb.PAGE_ID).send_text_message(sender, "Bonjour")
+    # A bot reply that cannot be sent is logged; the turn goes on (Rasa saves the conversation).
+    await channel.output_for(fb.PAGE_ID).send_text_message(sender, "Bonjour")
     assert graph.texts() == []
+    assert "MESSENGER SEND FAILED" in caplog.text
+    # A community manager's message must not fail silently: the caller gets the error.
+    with pytest.raises(GraphApiError):
+        await channel.output_for(fb.PAGE_ID).send_human_agent_text(sender, "Bonjour")
 
 
 async def test_human_agent_message_uses_the_tag_after_24h_and_is_refused_after_7_days(
@@ -285,9 +288,11 @@ async def test_human_agent_message_uses_the_tag_after_24h_and_is_refused_after_7
     await output.send_human_agent_text(other, "Je reviens vers vous.")
     tagged = graph.messages(PSID_B)[-1]
     assert (tagged["messaging_type"], tagged["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
-    # A bot reply (RESPONSE) three days later is not allowed.
-    with pytest.raises(OutsideMessagingWindow):
-        await output.send_text_message(other, "Le bot parle")
+    # A bot reply (RESPONSE) three days later is not allowed: refused and logged, not sent.
+    caplog.clear()
+    await output.send_text_message(other, "Le bot parle")
+    assert "Le bot parle" not in graph.texts(PSID_B)
+    assert "MESSENGER SEND REFUSED" in caplog.text
 
     late = f"messenger:{fb.PAGE_ID}:2400000000000009"
     channel.state.note_customer_message("messenger", pseudonym(late), now - timedelta(days=8))

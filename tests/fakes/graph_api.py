@@ -110,6 +110,18 @@ class FakeGraphApi:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                # Not part of the Graph API: lets another process (the benchmark) read counts.
+                if urlparse(self.path).path != "/_fake/count":
+                    self.send_error(404)
+                    return
+                data = json.dumps({"messages": len(fake.messages())}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, *_: Any) -> None:
                 pass
 
