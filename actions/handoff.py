@@ -1,35 +1,183 @@
 """Handing the conversation to a person, and what to do when the NLU keeps failing.
 
-``action_escalate`` is the single place where a handoff starts; the Slack escalation will plug in
-here.
+:func:`hand_over` is the single place where a handoff starts; ``action_escalate`` and the
+support, low-confidence and purchase actions call it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime, timezone
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, latest_intent, say, user_text
+from actions.context import brand_for, entity_value, latest_intent, say, user_text
 from actions.funnel import channel_of, customer_of, latest_message_key, ledger, write
+from bot.brand import Brand
 from bot.categories import category_of
+from bot.escalations import Escalations, EscalationsUnavailable, NewEscalation, escalation_id_for
 from bot.handoff import (
     EscalationReason,
+    next_opening,
     plan_handoff,
     reason_for_intent,
     should_offer_human,
+    slack_configured,
 )
+from bot.handoff_config import route
 from bot.ledger import EventKind, FunnelEvent
+from bot.negativity import is_strongly_negative
+from bot.settings import get_settings
+from bot.slack_blocks import EscalationCard
+from bot.text import WORD_JOINER
 
 logger = logging.getLogger(__name__)
 
 
+TRANSCRIPT_LENGTH = 10
+ATTACHMENT_TEXT = "/send_attachment"
+
+
+def transcript(tracker: Tracker) -> tuple[tuple[str, str], ...]:
+    """The last messages of the conversation, oldest first, as (who, text)."""
+    lines: list[tuple[str, str]] = []
+    for event in tracker.events:
+        text = str(event.get("text") or "").replace(WORD_JOINER, "")
+        if event.get("event") == "user" and text:
+            lines.append(("client", "[pièce jointe]" if text == ATTACHMENT_TEXT else text))
+        elif event.get("event") == "bot" and text:
+            who = "conseiller" if (event.get("metadata") or {}).get("from_human") else "bot"
+            lines.append((who, text))
+    return tuple(lines[-TRANSCRIPT_LENGTH:])
+
+
+def escalation_reason(tracker: Tracker) -> EscalationReason:
+    """Why this conversation goes to a person, from its latest message."""
+    if is_strongly_negative(user_text(tracker)):
+        return EscalationReason.NEGATIVE
+    return reason_for_intent(latest_intent(tracker))
+
+
+async def hand_over(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    brand: Brand,
+    reason: EscalationReason,
+    order_number: str | None = None,
+    product: str | None = None,
+) -> list[EventType]:
+    """Tell the customer a person takes over, store the escalation for Slack, pause the bot.
+
+    The single place where a handoff starts (``action_escalate``, a support case, the second
+    misunderstanding, a large order). The escalation is stored before anything is sent to
+    Slack; the server posts it (:mod:`connectors.slack_handoff`). Without Slack configured, or if
+    it cannot be stored, the handoff is logged and the bot keeps answering.
+    """
+    now = datetime.now(timezone.utc)
+    if reason is EscalationReason.COMPLAINT or reason is EscalationReason.NEGATIVE:
+        say(dispatcher, brand, "utter_complaint_sorry")
+    if reason is EscalationReason.LARGE_ORDER:
+        say(dispatcher, brand, "utter_handoff_large_order")
+    plan = plan_handoff(brand, reason, now)
+    if plan.team_available:
+        say(dispatcher, brand, "utter_handoff", delay=brand.human_response_delay)
+    else:
+        say(dispatcher, brand, "utter_handoff_closed", reopens=plan.reopens)
+
+    intent = latest_intent(tracker)
+    customer = customer_of(tracker)
+    city = tracker.get_slot("city") or entity_value(tracker, "city")
+    team = route(brand.handoff, str(city) if city else None, user_text(tracker))
+    escalation_id = escalation_id_for(tracker.sender_id, latest_message_key(tracker))
+    card = EscalationCard(
+        escalation_id=escalation_id,
+        brand_name=brand.name,
+        customer_label=customer,
+        channel=channel_of(tracker) or "",
+        reason=reason.value,
+        category=category_of(intent).value,
+        intent=intent or "",
+        order_number=order_number or tracker.get_slot("order_number"),
+        product=product_name(brand, product or tracker.get_slot("product")),
+        city=str(city) if city else None,
+        team_name=team.name,
+        transcript=transcript(tracker),
+    )
+    new = NewEscalation(
+        id=escalation_id,
+        conversation_id=tracker.sender_id,
+        brand=brand.slug,
+        channel=channel_of(tracker),
+        customer=customer,
+        reason=reason.value,
+        slack_channel=team.channel,
+        usergroup=team.usergroup,
+        card=asdict(card),
+        remind_at=reminder_due(brand, now),
+    )
+    stored = False
+    if slack_configured() and team.channel:
+        try:
+            _, created = await asyncio.get_running_loop().run_in_executor(
+                None, escalations().open, new
+            )
+            stored = True
+            logger.info(
+                "escalation %s stored (new: %s) for team %s", escalation_id, created, team.name
+            )
+        except EscalationsUnavailable as error:
+            logger.error("HANDOFF NOT STORED (%s): the bot keeps answering", error)
+    else:
+        logger.warning(
+            "HANDOFF (no Slack configured) brand=%s conversation=%s reason=%s",
+            brand.slug,
+            tracker.sender_id,
+            reason.value,
+        )
+    event = FunnelEvent(
+        key=f"escalated:{customer}:{latest_message_key(tracker)}",
+        kind=EventKind.ESCALATED,
+        brand=brand.slug,
+        at=now,
+        channel=channel_of(tracker),
+        customer=customer,
+        category=category_of(intent).value,
+        intent=intent,
+        product=tracker.get_slot("product"),
+        details={"reason": reason.value, "escalation": escalation_id, "team": team.name},
+    )
+    await write(lambda: ledger().record_safely(event), f"escalation {event.key}")
+    events: list[EventType] = [SlotSet("pending_question", None), SlotSet("requested", None)]
+    return events + [ConversationPaused()] if stored else events
+
+
+def product_name(brand: Brand, product_id: str | None) -> str | None:
+    found = brand.product(product_id) if product_id else None
+    return found.name if found else product_id
+
+
+def reminder_due(brand: Brand, now: datetime) -> datetime | None:
+    """When to remind the team if nobody has claimed: the SLA counted from the next opening."""
+    opening = next_opening(brand, now)
+    if opening is None:
+        return None
+    return max(opening, now) + timedelta(minutes=brand.handoff.sla_minutes)
+
+
+@lru_cache(maxsize=1)
+def escalations() -> Escalations:
+    """This process's escalations store (state lives in the database)."""
+    return Escalations.from_env(get_settings().var_dir)
+
+
 class ActionEscalate(Action):
-    """Tell the customer a person takes over, with the delay or when the team is back."""
+    """A person takes over: asked for, a complaint, a very negative message, "oui" to the offer."""
 
     def name(self) -> str:
         return "action_escalate"
@@ -38,37 +186,20 @@ class ActionEscalate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         brand = brand_for(tracker)
-        reason = reason_for_intent(latest_intent(tracker))
-        if reason is EscalationReason.COMPLAINT:
-            say(dispatcher, brand, "utter_complaint_sorry")
-        plan = plan_handoff(brand, reason, datetime.now(timezone.utc))
-        if plan.team_available:
-            say(dispatcher, brand, "utter_handoff", delay=brand.human_response_delay)
-        else:
-            say(dispatcher, brand, "utter_handoff_closed", reopens=plan.reopens)
-        # No Slack escalation yet: make the request impossible to miss in the logs.
-        logger.warning(
-            "HANDOFF brand=%s conversation=%s reason=%s",
-            brand.slug,
-            tracker.sender_id,
-            reason.value,
-        )
-        intent = latest_intent(tracker)
-        message_id = latest_message_key(tracker)
-        event = FunnelEvent(
-            key=f"escalated:{customer_of(tracker)}:{message_id}",
-            kind=EventKind.ESCALATED,
-            brand=brand.slug,
-            at=datetime.now(timezone.utc),
-            channel=channel_of(tracker),
-            customer=customer_of(tracker),
-            category=category_of(intent).value,
-            intent=intent,
-            product=tracker.get_slot("product"),
-            details={"reason": reason.value},
-        )
-        await write(lambda: ledger().record_safely(event), f"escalation {event.key}")
-        return [SlotSet("pending_question", None), SlotSet("requested", None)]
+        return await hand_over(dispatcher, tracker, brand, escalation_reason(tracker))
+
+
+class ActionHandoffResume(Action):
+    """Run by the server when the person is done (Résolu, !bot): the bot is back and says so."""
+
+    def name(self) -> str:
+        return "action_handoff_resume"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        say(dispatcher, brand_for(tracker), "utter_handoff_bot_back")
+        return [ConversationResumed(), SlotSet("pending_question", None)]
 
 
 class ActionLowConfidence(Action):
@@ -90,7 +221,7 @@ class ActionLowConfidence(Action):
             if e.get("event") == "user"
         ]
         if should_offer_human(intents):
-            say(dispatcher, brand, "utter_offer_human")
-            return [SlotSet("pending_question", "offer_human")]
+            # Two misunderstandings in a row: a person takes over.
+            return await hand_over(dispatcher, tracker, brand, EscalationReason.LOW_CONFIDENCE)
         say(dispatcher, brand, "utter_ask_rephrase")
         return [SlotSet("pending_question", None)]

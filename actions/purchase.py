@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,10 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, current_product, entity_value, say
 from actions.funnel import channel_of, customer_of, ledger, write
+from actions.handoff import hand_over
 from actions.presale import ask_which_product, requested_variant, utter_delivery, utter_stock
 from bot import catalogue
 from bot.brand import Brand, Product
 from bot.catalogue import format_money
+from bot.contact import parse_quantity
+from bot.handoff import EscalationReason, is_large_order
 from bot.ledger import EventKind, FunnelEvent, Offer, new_ref, utcnow
 
 
@@ -110,4 +114,11 @@ class ActionPurchaseIntent(Action):
         product = current_product(tracker, brand)
         if product is None:
             return ask_which_product(dispatcher, brand) + [SlotSet("pending_question", None)]
+        quantity = parse_quantity(entity_value(tracker, "quantity"))
+        if is_large_order(brand, quantity, Decimal(str(product.price))):
+            # A bulk or B2B order goes to the sales team.
+            events = await hand_over(
+                dispatcher, tracker, brand, EscalationReason.LARGE_ORDER, product=product.id
+            )
+            return [SlotSet("product", product.id)] + events
         return offer_product(dispatcher, tracker, brand, product)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, say
@@ -38,6 +38,11 @@ class ActionSessionStart(Action):
             if value is not None:
                 events.append(SlotSet(slot, value))
         events += [SlotSet("brand", brand.slug), SlotSet("brand_name", brand.name)]
+        if tracker.is_paused():
+            # A person is handling this conversation: a new session must not give it back to
+            # the bot (SessionStarted resets the pause), and the bot stays silent.
+            events.append(ConversationPaused())
+            return events + [ActionExecuted("action_listen")]
         # Every new session opens with the disclosure: a customer back next week may not remember.
         say(dispatcher, brand, "utter_disclosure")
         events.append(ActionExecuted("action_listen"))

@@ -10,6 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, entity_value, latest_intent, say
+from actions.handoff import hand_over
+from bot.handoff import EscalationReason
 from bot.orders import normalise_order_number
 
 logger = logging.getLogger(__name__)
@@ -49,9 +51,17 @@ class ActionSupportRequest(Action):
         else:
             logger.error("Brand %s has no policy for %s", brand.slug, intent)
         events: list[EventType] = [SlotSet("pending_question", None)]
+        raw = entity_value(tracker, "order_number") or tracker.get_slot("order_number")
+        if intent in brand.handoff.people_for:
+            # The brand wants a person on this kind of case (damaged item, refund...).
+            order_number = normalise_order_number(str(raw)) if raw else None
+            if order_number:
+                events.append(SlotSet("order_number", order_number))
+            return events + await hand_over(
+                dispatcher, tracker, brand, EscalationReason.SUPPORT_CASE, order_number
+            )
         if intent not in NEEDS_ORDER_NUMBER:
             return events + [SlotSet("requested", None)]
-        raw = entity_value(tracker, "order_number") or tracker.get_slot("order_number")
         if raw:
             order_number = normalise_order_number(str(raw))
             say(dispatcher, brand, "utter_order_number_noted", order_number=order_number)

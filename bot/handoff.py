@@ -1,14 +1,17 @@
 """When and how the bot hands a conversation to a person.
 
-Issue #2 stops at telling the customer; the Slack escalation builds on :func:`plan_handoff`.
+The escalation itself is stored by the actions (:mod:`bot.escalations`) and posted to the brand's
+Slack by the server (:mod:`connectors.slack_handoff`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -29,6 +32,29 @@ class EscalationReason(str, Enum):
     COMPLAINT = "complaint"
     LOW_CONFIDENCE = "low_confidence"
     SUPPORT_CASE = "support_case"
+    NEGATIVE = "negative"
+    LARGE_ORDER = "large_order"
+
+
+def slack_configured() -> bool:
+    """Whether this deployment hands conversations to people in Slack (SLACK_BOT_TOKEN set).
+
+    Without it a handoff is only announced and logged, and the bot keeps answering: pausing a
+    conversation nobody will pick up would leave the customer in silence.
+    """
+    return bool(os.environ.get("SLACK_BOT_TOKEN", "").strip())
+
+
+def is_large_order(brand: Brand, quantity: int | None, unit_price: Decimal | None) -> bool:
+    """A purchase that goes to the sales team: too many units, or too large an amount."""
+    config = brand.handoff
+    if quantity is None:
+        return False
+    if config.large_order_quantity is not None and quantity >= config.large_order_quantity:
+        return True
+    if config.large_order_amount is not None and unit_price is not None:
+        return quantity * unit_price >= config.large_order_amount
+    return False
 
 
 def reason_for_intent(intent: str | None) -> EscalationReason:

@@ -46,6 +46,9 @@ class Report:
     currency: str
     conversion_rate: float | None
     median_first_response_s: float | None
+    conversions_by_people: int
+    median_time_to_human_s: float | None
+    median_resolution_s: float | None
     fee_per_conversion: Decimal
     fee_revenue_share_percent: Decimal
     fee: Decimal
@@ -116,6 +119,21 @@ def build_report(
             .scalars()
             .all()
         )
+        by_people = connection.execute(
+            sa.select(sa.func.count())
+            .where(*where)
+            .where(billable, EVENTS.c.attribution.like("human:%"))
+        ).scalar()
+        durations = {
+            kind: connection.execute(
+                sa.select(EVENTS.c.seconds)
+                .where(*where)
+                .where(EVENTS.c.kind == kind.value, EVENTS.c.seconds.isnot(None))
+            )
+            .scalars()
+            .all()
+            for kind in (EventKind.HANDOFF_CLAIMED, EventKind.HANDOFF_RESOLVED)
+        }
 
     conversions_total = counts.get(EventKind.CONVERSION.value, 0)
     purchase_intents = counts.get(EventKind.PURCHASE_INTENT.value, 0)
@@ -139,10 +157,17 @@ def build_report(
         median_first_response_s=(
             round(statistics.median(first_responses), 3) if first_responses else None
         ),
+        conversions_by_people=by_people,
+        median_time_to_human_s=_median(durations[EventKind.HANDOFF_CLAIMED]),
+        median_resolution_s=_median(durations[EventKind.HANDOFF_RESOLVED]),
         fee_per_conversion=brand.billing.per_conversion,
         fee_revenue_share_percent=brand.billing.revenue_share_percent,
         fee=fee_for(brand, billed, revenue_cents),
     )
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
 
 
 # --- output --------------------------------------------------------------------------------
@@ -173,6 +198,14 @@ FUNNEL_LABELS = (
 )
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
 def as_text(report: Report) -> str:
     """A French table for people."""
     rate = (
@@ -195,9 +228,12 @@ def as_text(report: Report) -> str:
         ("Ventes confirmées", str(report.conversions)),
         ("  hors fenêtre d'attribution", str(report.conversions_outside_window)),
         ("  dans une autre devise", str(report.conversions_other_currency)),
+        ("  conclues par l'équipe (Slack)", str(report.conversions_by_people)),
         ("Chiffre d'affaires attribué", _money(report.revenue, report.currency)),
         ("Taux de conversion", rate),
         ("Délai médian de 1re réponse", first),
+        ("Délai médian avant prise en charge", _duration(report.median_time_to_human_s)),
+        ("Durée médiane d'une prise en charge", _duration(report.median_resolution_s)),
         (
             "Commission",
             f"{_money(report.fee, report.currency)} "

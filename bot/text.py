@@ -7,6 +7,9 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
+# Put by the channels before customer text that starts with "/" (connectors/customer_text.py).
+WORD_JOINER = "\u2060"
+
 
 def fold(text: str) -> str:
     """Lower-case ``text``, strip accents and collapse punctuation and spaces to single spaces.

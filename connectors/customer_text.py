@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from bot.text import WORD_JOINER
+
 INTENT_PREFIX = "/"
-WORD_JOINER = "\u2060"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 

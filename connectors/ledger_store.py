@@ -1,4 +1,5 @@
-"""Rasa's SQL tracker store, which also writes the funnel facts of each message to the ledger.
+"""Rasa's SQL tracker store, which also writes the funnel facts of each message to the ledger,
+and copies to Slack what a customer writes while a person handles the conversation.
 
 Configured in ``endpoints.yml`` (``type: connectors.ledger_store.LedgerSQLTrackerStore``) with
 the same settings as Rasa's ``SQL`` store. After Rasa has saved a conversation, the facts of its
@@ -14,14 +15,42 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ConversationPaused, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.escalations import Escalations
 from bot.funnel import funnel_events
 from bot.keys import PSEUDONYMISATION_KEY, pseudonym, require_secret
 from bot.ledger import FunnelEvent, Ledger
 from bot.settings import get_settings
+from bot.slack_blocks import attachment_text, mirror_text
+from bot.text import WORD_JOINER
 
 logger = logging.getLogger(__name__)
+
+
+def message_for_person(tracker: DialogueStateTracker) -> tuple[str, str] | None:
+    """(key, text) of the customer's latest message if it came while a person is in charge.
+
+    Only messages after the latest pause count: the one that started the handoff is already in
+    the escalation's transcript.
+    """
+    paused_at = None
+    latest: UserUttered | None = None
+    for index, event in enumerate(tracker.events):
+        if isinstance(event, ConversationPaused):
+            paused_at, latest = index, None
+        elif isinstance(event, UserUttered) and paused_at is not None:
+            latest = event
+    if latest is None:
+        return None
+    attachments = (latest.metadata or {}).get("attachments") or []
+    if attachments:
+        text = attachment_text(str(attachments[0].get("type") or "file"))
+    else:
+        text = (latest.text or "").replace(WORD_JOINER, "")
+    key = latest.message_id or f"{latest.timestamp:.6f}"
+    return key, text
 
 
 class LedgerSQLTrackerStore(SQLTrackerStore):
@@ -36,9 +65,14 @@ class LedgerSQLTrackerStore(SQLTrackerStore):
         # One writer thread: ledger writes stay in order and never block the event loop.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         self._pending: set[Future] = set()
+        self.escalations = Escalations.from_env(settings.var_dir)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
+        if tracker.is_paused():
+            message = message_for_person(tracker)
+            if message is not None:
+                self._writer.submit(self._mirror, tracker.sender_id, *message)
         try:
             found = funnel_events(
                 pseudonym(tracker.sender_id, self._key),
@@ -62,6 +96,19 @@ class LedgerSQLTrackerStore(SQLTrackerStore):
                 self.ledger.record_safely(event)
             except Exception:
                 logger.exception("LEDGER WRITE FAILED for %s", event.key)
+
+    def _mirror(self, conversation_id: str, message_key: str, text: str) -> None:
+        """Copy a customer's message into the Slack thread of their escalation (outbox)."""
+        try:
+            escalation = self.escalations.active_for(conversation_id)
+            if escalation is None:
+                return
+            label = str(escalation.card.get("customer_label") or "client")
+            self.escalations.enqueue(
+                escalation.id, f"mirror:{escalation.id}:{message_key}", mirror_text(label, text)
+            )
+        except Exception:
+            logger.exception("HANDOFF MIRROR FAILED for a customer message")
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for the writes in flight (tests and shutdown)."""

@@ -121,3 +121,21 @@ def test_formats(seeded, tmp_path):
     assert "248.90" in row
     png = plot(report, tmp_path / "funnel.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_shows_people_sales_and_handoff_times(tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", spool_dir=tmp_path / "spool")
+    for event in (
+        ev("claimed:1", EventKind.HANDOFF_CLAIMED, seconds=120.0, attribution="human:U1"),
+        ev("claimed:2", EventKind.HANDOFF_CLAIMED, seconds=360.0, attribution="human:U2"),
+        ev("resolved:1", EventKind.HANDOFF_RESOLVED, seconds=1800.0, attribution="human:U1"),
+        ev("conv:bot", EventKind.CONVERSION, amount_cents=5900, currency="EUR", attribution="bot"),
+        ev("conv:u1", EventKind.CONVERSION, amount_cents=9500, currency="EUR", attribution="human:U1"),
+    ):
+        ledger.record(event)
+    report = build_report(ledger, load_brand("demo"))
+    assert report.conversions == 2 and report.conversions_by_people == 1
+    assert report.median_time_to_human_s == 240.0
+    assert report.median_resolution_s == 1800.0
+    text = as_text(report)
+    assert "4 min" in text and "30 min" in text

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests.fakes.graph_api import FakeGraphApi
+from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeTelegramApi
 
 ROOT = Path(__file__).parents[2]
@@ -30,6 +31,8 @@ MESSENGER_APP_SECRET = "e2e-app-secret-0123456789abcdef"
 MESSENGER_VERIFY_TOKEN = "e2e-verify-token-0123456789"
 TELEGRAM_BOT_TOKEN = "7000000001:AAE2eTestTokenForCausette0123456789"
 TELEGRAM_SECRET_TOKEN = "e2e_telegram-secret_0123456789"
+SLACK_BOT_TOKEN = "xoxb-e2e-0000000001-causette"
+SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-0123456789"
 
 
 def free_port() -> int:
@@ -41,7 +44,7 @@ def free_port() -> int:
 class RasaServer:
     """A running `scripts/serve.sh` that can be restarted."""
 
-    def __init__(self, workdir: Path, graph_url: str, telegram_url: str) -> None:
+    def __init__(self, workdir: Path, graph_url: str, telegram_url: str, slack_url: str) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.action_port = free_port()
@@ -72,6 +75,9 @@ class RasaServer:
             "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
             "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
             "TELEGRAM_API_URL": telegram_url,
+            "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+            "SLACK_API_URL": slack_url,
         }
 
     def start(self) -> None:
@@ -148,8 +154,17 @@ def telegram() -> FakeTelegramApi:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, graph, telegram) -> RasaServer:
-    instance = RasaServer(tmp_path_factory.mktemp("rasa-server"), graph.url, telegram.api_url)
+def slack() -> FakeSlackApi:
+    """The fake Slack Web API community managers' escalations go to (shared by the session)."""
+    with FakeSlackApi(SLACK_BOT_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, graph, telegram, slack) -> RasaServer:
+    instance = RasaServer(
+        tmp_path_factory.mktemp("rasa-server"), graph.url, telegram.api_url, slack.url
+    )
     instance.start()
     yield instance
     if instance.proc and instance.proc.poll() is None:
