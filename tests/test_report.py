@@ -130,7 +130,13 @@ def test_report_shows_people_sales_and_handoff_times(tmp_path):
         ev("claimed:2", EventKind.HANDOFF_CLAIMED, seconds=360.0, attribution="human:U2"),
         ev("resolved:1", EventKind.HANDOFF_RESOLVED, seconds=1800.0, attribution="human:U1"),
         ev("conv:bot", EventKind.CONVERSION, amount_cents=5900, currency="EUR", attribution="bot"),
-        ev("conv:u1", EventKind.CONVERSION, amount_cents=9500, currency="EUR", attribution="human:U1"),
+        ev(
+            "conv:u1",
+            EventKind.CONVERSION,
+            amount_cents=9500,
+            currency="EUR",
+            attribution="human:U1",
+        ),
     ):
         ledger.record(event)
     report = build_report(ledger, load_brand("demo"))

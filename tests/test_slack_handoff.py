@@ -167,3 +167,80 @@ def test_a_conversation_has_one_active_escalation(channel):
     assert not channel.escalations.resolve("esc_1", "U_CM2")  # only once
     active, created = channel.escalations.open(again)
     assert (active.id, created) == ("esc_other", True)
+
+
+async def test_bot_messages_are_ignored_and_a_person_reply_is_relayed_or_reported(channel, slack):
+    from tests import slack_payloads as sp
+
+    open_escalation(channel)
+    await channel.dispatch_once()
+    thread = channel.escalations.get("esc_1").thread_ts
+    # The conversation is on Messenger, which this test process has not configured: a person's
+    # reply cannot be delivered, and the thread says so. A bot's message is not even tried.
+    await channel.on_event(sp.bot_message(LYON, thread, "Personne n'a pris cette demande"))
+    await channel.on_event(sp.bot_message(LYON, thread, "écho", legacy=True))
+    await channel.dispatch_once()
+    assert slack.replies(LYON, thread) == []
+    await channel.on_event(sp.thread_message(LYON, thread, "Bonjour !"))
+    await channel.on_event(sp.thread_message(LYON, thread, "note: rappeler demain"))
+    await channel.dispatch_once()
+    [warning] = [r["text"] for r in slack.replies(LYON, thread)]
+    assert "non transmis" in warning
+
+
+async def test_claim_then_a_sale_made_by_a_person_is_recorded_for_them(channel, slack):
+    import sqlalchemy as sa
+
+    from bot.ledger import EVENTS, Ledger
+    from bot.settings import get_settings
+    from bot.slack_blocks import AMOUNT_BLOCK_ID, INPUT_ACTION_ID, ORDER_BLOCK_ID
+    from tests import slack_payloads as sp
+
+    open_escalation(channel)
+    await channel.dispatch_once()
+    thread = channel.escalations.get("esc_1").thread_ts
+    await channel.on_interaction(
+        sp.block_action("handoff_claim", "esc_1", channel=LYON, message_ts=thread)
+    )
+    await channel.queues.drain()
+    assert channel.escalations.get("esc_1").claimed_by == "U_CM1"
+    assert "U_CM1" in str(slack.updates[-1]["blocks"])
+
+    await channel.on_interaction(
+        sp.block_action(
+            "handoff_sale",
+            "esc_1",
+            channel=LYON,
+            message_ts=thread,
+            trigger_id="13345224609.738474920.8088930838d88f008e0",
+        )
+    )
+    [view] = slack.views
+    assert (view["callback_id"], view["private_metadata"]) == ("handoff_sale", "esc_1")
+    bad = sp.view_submission(
+        "handoff_sale", "esc_1", {AMOUNT_BLOCK_ID: {INPUT_ACTION_ID: "beaucoup"}}
+    )
+    answer = await channel.on_interaction(bad)
+    assert answer["response_action"] == "errors" and AMOUNT_BLOCK_ID in answer["errors"]
+    good = sp.view_submission(
+        "handoff_sale",
+        "esc_1",
+        {
+            AMOUNT_BLOCK_ID: {INPUT_ACTION_ID: "189,90"},
+            ORDER_BLOCK_ID: {INPUT_ACTION_ID: "MB-2048"},
+        },
+    )
+    assert await channel.on_interaction(good) is None
+    assert await channel.on_interaction(good) is None  # submitted twice: counted once
+    ledger = Ledger.from_env(get_settings().var_dir)
+    with ledger.engine.connect() as connection:
+        sales = connection.execute(
+            sa.select(EVENTS.c.amount_cents, EVENTS.c.attribution).where(
+                EVENTS.c.kind == "conversion"
+            )
+        ).all()
+        claims = connection.execute(
+            sa.select(EVENTS.c.attribution).where(EVENTS.c.kind == "handoff_claimed")
+        ).all()
+    assert [tuple(s) for s in sales] == [(18990, "human:U_CM1")]
+    assert [tuple(c) for c in claims] == [("human:U_CM1",)]
