@@ -14,6 +14,10 @@ if ! .venv/bin/python -m bot secrets check 2>/dev/null; then
     set +a
 fi
 
+# credentials.yml holds ${ENV} placeholders that Rasa refuses to leave unset: keep the channels
+# whose variables are set (usually just REST and the conversion webhook here).
+.venv/bin/python -m bot channels credentials --out var/credentials.yml 2>/dev/null || exit 1
+
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" > var/actions.log 2>&1 &
 actions_pid=$!
 trap 'kill -TERM "$actions_pid" 2>/dev/null; wait "$actions_pid" 2>/dev/null' EXIT
@@ -30,4 +34,5 @@ done
 echo "Parlez au bot en français. /stop pour quitter. (action server log: var/actions.log)"
 # Only our conversation on screen: warnings and INFO logs go away (the server log is not needed here).
 PYTHONWARNINGS=ignore .venv/bin/rasa shell --quiet --model models --endpoints endpoints.yml \
+    --credentials var/credentials.yml \
     --interface 127.0.0.1 --port "$PORT"
