@@ -98,7 +98,7 @@ async def hand_over(
     card = EscalationCard(
         escalation_id=escalation_id,
         brand_name=brand.name,
-        customer_label=customer,
+        customer_label=customer_label(tracker, customer),
         channel=channel_of(tracker) or "",
         reason=reason.value,
         category=category_of(intent).value,
@@ -155,6 +155,12 @@ async def hand_over(
     await write(lambda: ledger().record_safely(event), f"escalation {event.key}")
     events: list[EventType] = [SlotSet("pending_question", None), SlotSet("requested", None)]
     return events + [ConversationPaused()] if stored else events
+
+
+def customer_label(tracker: Tracker, pseudonym: str) -> str:
+    """The name the customer shows on their channel (Telegram gives one), with the pseudonym."""
+    name = str((tracker.latest_message.get("metadata") or {}).get("display_name") or "").strip()
+    return f"{name[:64]} ({pseudonym})" if name else pseudonym
 
 
 def product_name(brand: Brand, product_id: str | None) -> str | None:

@@ -200,20 +200,22 @@ def _attachment_kind(message: Message) -> str | None:
 def read_message(update_id: int, message: Message) -> Incoming | None:
     """The customer message of a ``message`` update, or None if it is nothing for Rasa."""
     base = {"update_id": update_id, "chat_id": message.chat.id}
+    # The name the customer chose on Telegram, shown to community managers (escaped there).
+    who = {"display_name": message.from_user.full_name[:64]} if message.from_user else {}
     text = message.text
     if text and text.strip():
         intent, argument = _command(text)
         if intent is None:
-            return Incoming(**base, text=as_customer_text(text), metadata={})
+            return Incoming(**base, text=as_customer_text(text), metadata=who)
         metadata = {"start_payload": argument} if _DEEP_LINK.fullmatch(argument) else {}
-        return Incoming(**base, text=intent, metadata=metadata)
+        return Incoming(**base, text=intent, metadata={**metadata, **who})
     sticker = message.sticker
     if sticker is not None and (sticker.emoji or "").startswith(LIKE_EMOJI):
-        return Incoming(**base, text=AFFIRM_INTENT, metadata={})
+        return Incoming(**base, text=AFFIRM_INTENT, metadata=who)
     kind = _attachment_kind(message)
     if kind is not None:
         metadata = {"attachments": [{"type": kind, "url": ""}]}
-        return Incoming(**base, text=ATTACHMENT_INTENT, metadata=metadata)
+        return Incoming(**base, text=ATTACHMENT_INTENT, metadata={**metadata, **who})
     logger.debug("Telegram update %s: a message without text or attachment, ignored", update_id)
     return None
 

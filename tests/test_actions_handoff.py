@@ -120,3 +120,11 @@ async def test_resume_says_the_bot_is_back():
     messages, events = await run_action(ActionHandoffResume(), make_tracker("", "greet"))
     assert responses(messages) == ["utter_handoff_bot_back"]
     assert any(e.get("event") == "resume" for e in events)
+
+
+async def test_the_card_names_the_customer_as_their_channel_shows_them():
+    tracker = make_tracker("je veux parler à un humain", "request_human")
+    tracker.latest_message["metadata"] = {"display_name": "Camille Dupont"}
+    await run_action(ActionEscalate(), tracker)
+    label = stored(tracker)["card"]["customer_label"]
+    assert label.startswith("Camille Dupont (c_")
