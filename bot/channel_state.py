@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.ledger import Migration, make_engine, migrate, version_table
+from bot.ledger import Migration, SchemaOnce, make_engine, version_table
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +77,7 @@ class ChannelState:
 
     def __init__(self, url: str, timeout_s: float = 2.0) -> None:
         self.engine = make_engine(url, timeout_s)
-        self._ready = False
-        self._lock = threading.Lock()
+        self._schema = SchemaOnce(self.engine, MIGRATIONS, VERSIONS, StateUnavailable)
         self._last_purge = 0.0
 
     @classmethod
@@ -88,15 +86,7 @@ class ChannelState:
 
     def ensure_schema(self) -> None:
         """Create or migrate the tables (servers call it at start, off the request path)."""
-        if self._ready:
-            return
-        with self._lock:
-            if not self._ready:
-                try:
-                    migrate(self.engine, MIGRATIONS, VERSIONS)
-                except SQLAlchemyError as error:
-                    raise StateUnavailable(f"state database unavailable: {error}") from error
-                self._ready = True
+        self._schema.ensure()
 
     def first_delivery(self, channel: str, delivery_id: str, now: datetime | None = None) -> bool:
         """Remember ``delivery_id``; True the first time, False for a redelivery.

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.channel_state import default_url
-from bot.ledger import Migration, make_engine, migrate, version_table
+from bot.ledger import Migration, SchemaOnce, make_engine, version_table
 
 logger = logging.getLogger(__name__)
 
@@ -185,25 +184,14 @@ class Escalations:
 
     def __init__(self, url: str, timeout_s: float = 2.0) -> None:
         self.engine = make_engine(url, timeout_s)
-        self._ready = False
-        self._lock = threading.Lock()
+        self._schema = SchemaOnce(self.engine, MIGRATIONS, VERSIONS, EscalationsUnavailable)
 
     @classmethod
     def from_env(cls, var_dir: Path) -> Escalations:
         return cls(default_url(var_dir))
 
     def ensure_schema(self) -> None:
-        if self._ready:
-            return
-        with self._lock:
-            if not self._ready:
-                try:
-                    migrate(self.engine, MIGRATIONS, VERSIONS)
-                except SQLAlchemyError as error:
-                    raise EscalationsUnavailable(
-                        f"handoff database unavailable: {error}"
-                    ) from error
-                self._ready = True
+        self._schema.ensure()
 
     def _run(self, what: str, work: Any) -> Any:
         self.ensure_schema()
@@ -261,39 +249,26 @@ class Escalations:
                     return found, False
             raise
 
-    def get(self, escalation_id: str) -> Escalation | None:
-        row = self._run(
-            "read an escalation",
-            lambda c: c.execute(
-                sa.select(ESCALATIONS).where(ESCALATIONS.c.id == escalation_id)
-            ).first(),
-        )
+    def _one(self, what: str, condition: Any) -> Escalation | None:
+        row = self._run(what, lambda c: c.execute(sa.select(ESCALATIONS).where(condition)).first())
         return Escalation.from_row(row) if row is not None else None
 
+    def get(self, escalation_id: str) -> Escalation | None:
+        return self._one("read an escalation", ESCALATIONS.c.id == escalation_id)
+
     def by_thread(self, slack_channel: str, thread_ts: str) -> Escalation | None:
-        row = self._run(
+        return self._one(
             "find a thread's escalation",
-            lambda c: c.execute(
-                sa.select(ESCALATIONS).where(
-                    (ESCALATIONS.c.slack_channel == slack_channel)
-                    & (ESCALATIONS.c.thread_ts == thread_ts)
-                )
-            ).first(),
+            (ESCALATIONS.c.slack_channel == slack_channel) & (ESCALATIONS.c.thread_ts == thread_ts),
         )
-        return Escalation.from_row(row) if row is not None else None
 
     def active_for(self, conversation_id: str) -> Escalation | None:
         """The conversation's unresolved escalation, if any."""
-        row = self._run(
+        return self._one(
             "find a conversation's escalation",
-            lambda c: c.execute(
-                sa.select(ESCALATIONS).where(
-                    (ESCALATIONS.c.conversation_id == conversation_id)
-                    & (ESCALATIONS.c.status != "resolved")
-                )
-            ).first(),
+            (ESCALATIONS.c.conversation_id == conversation_id)
+            & (ESCALATIONS.c.status != "resolved"),
         )
-        return Escalation.from_row(row) if row is not None else None
 
     # --- posting the escalation -------------------------------------------------------------
 

@@ -286,6 +286,37 @@ def migrate(
     return current
 
 
+class SchemaOnce:
+    """Brings a store's tables up to date once per process, on first use (thread-safe)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        migrations: Iterable[Migration],
+        versions: sa.Table,
+        unavailable: type[Exception],
+    ) -> None:
+        self.engine = engine
+        self.migrations = tuple(migrations)
+        self.versions = versions
+        self.unavailable = unavailable
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def ensure(self) -> None:
+        """Migrate if not done yet; raises ``unavailable`` if the database does not answer."""
+        if self._ready:
+            return
+        with self._lock:
+            if not self._ready:
+                try:
+                    migrate(self.engine, self.migrations, self.versions)
+                except SQLAlchemyError as error:
+                    message = f"{self.versions.name}: database unavailable: {error}"
+                    raise self.unavailable(message) from error
+                self._ready = True
+
+
 def make_engine(url: str, timeout_s: float = 2.0) -> Engine:
     """An engine for ``url`` with bounded waits; SQLite files get WAL mode."""
     parsed = sa.engine.make_url(url)
@@ -344,7 +375,7 @@ class Ledger:
         self.url = url
         self.engine = make_engine(url, timeout_s)
         self.spool_dir = spool_dir
-        self._schema_ready = False
+        self._schema = SchemaOnce(self.engine, MIGRATIONS, SCHEMA_VERSION, LedgerUnavailable)
         self._lock = threading.Lock()
 
     @classmethod
@@ -352,15 +383,7 @@ class Ledger:
         return cls(default_url(var_dir), spool_dir=var_dir / "ledger-spool")
 
     def ensure_schema(self) -> None:
-        if self._schema_ready:
-            return
-        with self._lock:
-            if not self._schema_ready:
-                try:
-                    migrate(self.engine)
-                except SQLAlchemyError as error:
-                    raise LedgerUnavailable(f"ledger database unavailable: {error}") from error
-                self._schema_ready = True
+        self._schema.ensure()
 
     # writes
 

@@ -46,6 +46,7 @@ from connectors.customer_text import split_text
 from connectors.graph_api import DEFAULT_GRAPH_URL, GraphApi, GraphApiError
 from connectors.messenger_events import Incoming, read_delivery
 from connectors.ordered_tasks import SenderQueues
+from connectors.webhook_blueprint import webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -436,11 +437,14 @@ class MessengerInput(InputChannel):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        hook = Blueprint("messenger_webhook", __name__)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        hook = webhook_blueprint(
+            "messenger_webhook",
+            self,
+            SIGNATURE_HEADER,
+            on_new_message,
+            open_client=self.graph.warm_up,
+            close_client=self.graph.close,
+        )
 
         @hook.route("/webhook", methods=["GET"])
         async def handshake(request: Request) -> HTTPResponse:
@@ -451,30 +455,5 @@ class MessengerInput(InputChannel):
                 return response.text(request.args.get("hub.challenge") or "")
             logger.warning("Messenger subscription handshake refused: wrong verify token")
             return response.text("forbidden", status=403)
-
-        @hook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            headers = {SIGNATURE_HEADER: request.headers.get(SIGNATURE_HEADER)}
-            status, text, messages = self.accept(headers, request.body or b"")
-            for incoming in messages:
-                self.queues.submit(
-                    incoming.sender_id,
-                    lambda incoming=incoming: self.process(incoming, on_new_message),
-                )
-            return response.text(text, status=status)
-
-        @hook.listener("after_server_start")
-        async def warm_up(*_: Any) -> None:
-            # The first customers after a start must not wait for table creation and TLS set-up.
-            self.graph.warm_up()
-            try:
-                await asyncio.get_running_loop().run_in_executor(None, self.state.ensure_schema)
-            except StateUnavailable as error:
-                logger.error("STATE UNAVAILABLE at start: %s", error)
-
-        @hook.listener("before_server_stop")
-        async def finish(*_: Any) -> None:
-            await self.queues.drain()
-            await self.graph.close()
 
         return hook

@@ -310,9 +310,13 @@ class SlackHandoffInput(InputChannel):
 
     async def _record_claim(self, escalation: Escalation, user: str) -> None:
         """The first human action (claim or reply) counts as the claim, once."""
+        await self._record_handoff(escalation, EventKind.HANDOFF_CLAIMED, user)
+
+    async def _record_handoff(self, escalation: Escalation, kind: EventKind, user: str) -> None:
+        """Claimed or resolved, by whom, how long after the escalation (once per escalation)."""
         event = FunnelEvent(
-            key=f"handoff_claimed:{escalation.id}",
-            kind=EventKind.HANDOFF_CLAIMED,
+            key=f"{kind.value}:{escalation.id}",
+            kind=kind,
             brand=escalation.brand,
             at=datetime.now(timezone.utc),
             channel=escalation.channel,
@@ -327,18 +331,7 @@ class SlackHandoffInput(InputChannel):
         """Give the conversation back to the bot (once), which tells the customer."""
         if not await self._db(self.escalations.resolve, escalation.id, user):
             return
-        event = FunnelEvent(
-            key=f"handoff_resolved:{escalation.id}",
-            kind=EventKind.HANDOFF_RESOLVED,
-            brand=escalation.brand,
-            at=datetime.now(timezone.utc),
-            channel=escalation.channel,
-            customer=escalation.customer,
-            attribution=f"human:{user}",
-            seconds=_seconds_since(escalation.created_at),
-            details={"escalation": escalation.id},
-        )
-        await self._db(self.ledger.record_safely, event)
+        await self._record_handoff(escalation, EventKind.HANDOFF_RESOLVED, user)
         await self._update_card(await self._db(self.escalations.get, escalation.id))
         await self._resume_bot(escalation.conversation_id)
 

@@ -35,9 +35,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 from telegram import (
     Bot,
     CallbackQuery,
@@ -71,6 +69,7 @@ from bot.telegram_setup import (
 from connectors.buttons import ButtonSeal
 from connectors.customer_text import as_customer_text, split_text
 from connectors.ordered_tasks import SenderQueues
+from connectors.webhook_blueprint import webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -559,35 +558,11 @@ class TelegramInput(InputChannel):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        hook = Blueprint("telegram_webhook", __name__)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @hook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            headers = {SECRET_HEADER: request.headers.get(SECRET_HEADER)}
-            status, text, messages = self.accept(headers, request.body or b"")
-            for incoming in messages:
-                self.queues.submit(
-                    incoming.sender_id,
-                    lambda incoming=incoming: self.process(incoming, on_new_message),
-                )
-            return response.text(text, status=status)
-
-        @hook.listener("after_server_start")
-        async def warm_up(*_: Any) -> None:
-            # The first customers after a start must not wait for table creation and TLS set-up.
-            self.api.bot()
-            try:
-                await asyncio.get_running_loop().run_in_executor(None, self.state.ensure_schema)
-            except StateUnavailable as error:
-                logger.error("STATE UNAVAILABLE at start: %s", error)
-
-        @hook.listener("before_server_stop")
-        async def finish(*_: Any) -> None:
-            await self.queues.drain()
-            await self.api.close()
-
-        return hook
+        return webhook_blueprint(
+            "telegram_webhook",
+            self,
+            SECRET_HEADER,
+            on_new_message,
+            open_client=self.api.bot,
+            close_client=self.api.close,
+        )

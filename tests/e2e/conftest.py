@@ -12,7 +12,9 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -33,6 +35,17 @@ TELEGRAM_BOT_TOKEN = "7000000001:AAE2eTestTokenForCausette0123456789"
 TELEGRAM_SECRET_TOKEN = "e2e_telegram-secret_0123456789"
 SLACK_BOT_TOKEN = "xoxb-e2e-0000000001-causette"
 SLACK_SIGNING_SECRET = "e2e-slack-signing-secret-0123456789"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 90.0) -> Any:
+    """Poll ``condition`` until it returns something true (returned), or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for the bot")
 
 
 def free_port() -> int:

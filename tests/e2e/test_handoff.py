@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 import requests
 
 from tests import messenger_payloads as fb
 from tests import slack_payloads as sp
-from tests.e2e.conftest import MESSENGER_APP_SECRET, SLACK_SIGNING_SECRET, RasaServer
+from tests.e2e.conftest import MESSENGER_APP_SECRET, SLACK_SIGNING_SECRET, RasaServer, wait_for
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -26,16 +24,6 @@ pytestmark = pytest.mark.server
 LYON = "C0BRUMELYON"
 QUEBEC = "C0BRUMEQC"
 DEFAULT = "C0BRUMEDEFAULT"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def customer_says(server: RasaServer, psid: str, text: str) -> None:

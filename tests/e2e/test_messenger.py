@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
 import requests
 
 from tests import messenger_payloads as fb
-from tests.e2e.conftest import MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN, RasaServer
+from tests.e2e.conftest import MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN, RasaServer, wait_for
 from tests.fakes.graph_api import FakeGraphApi
 
 pytestmark = pytest.mark.server
@@ -33,15 +32,6 @@ def post(
 ) -> requests.Response:
     body, headers = fb.signed(payload, secret.encode())
     return requests.post(f"{server.url}{WEBHOOK}", data=body, headers=headers, timeout=10)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the bot")
 
 
 def replies_after(graph: FakeGraphApi, psid: str, count: int) -> list[str]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
 
 import pytest
 import requests
 
-from tests.e2e.conftest import TELEGRAM_SECRET_TOKEN, RasaServer
+from tests.e2e.conftest import TELEGRAM_SECRET_TOKEN, RasaServer, wait_for
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.telegram_payloads import callback_update, text_update
 
@@ -37,15 +36,6 @@ def post(server: RasaServer, update: dict, secret: str | None = TELEGRAM_SECRET_
 
 def sent(telegram: FakeTelegramApi, chat: int) -> list[dict]:
     return [c.params for c in telegram.delivered("sendMessage") if int(c.params["chat_id"]) == chat]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the bot")
 
 
 def replies_after(telegram: FakeTelegramApi, chat: int, count: int) -> list[dict]:
