@@ -34,7 +34,7 @@ from bot.handoff_config import route
 from bot.ledger import EventKind, FunnelEvent
 from bot.negativity import is_strongly_negative
 from bot.settings import get_settings
-from bot.slack_blocks import EscalationCard
+from bot.slack_blocks import EscalationCard, mirror_text
 from bot.text import WORD_JOINER
 
 logger = logging.getLogger(__name__)
@@ -124,9 +124,13 @@ async def hand_over(
     stored = False
     if slack_configured() and team.channel:
         try:
-            _, created = await asyncio.get_running_loop().run_in_executor(
-                None, escalations().open, new
-            )
+            loop = asyncio.get_running_loop()
+            active, created = await loop.run_in_executor(None, escalations().open, new)
+            if not created:
+                # The conversation already has a thread: this message goes there, no new card.
+                key = f"mirror:{active.id}:{latest_message_key(tracker)}"
+                text = mirror_text(card.customer_label, user_text(tracker))
+                await loop.run_in_executor(None, escalations().enqueue, active.id, key, text)
             stored = True
             logger.info(
                 "escalation %s stored (new: %s) for team %s", escalation_id, created, team.name

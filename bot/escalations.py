@@ -117,8 +117,8 @@ def escalation_id_for(conversation_id: str, message_key: str) -> str:
 
 
 @dataclass(frozen=True)
-class Escalation:
-    """One row of ``escalations``, times in UTC."""
+class NewEscalation:
+    """What an action knows when it hands a conversation over."""
 
     id: str
     conversation_id: str
@@ -129,6 +129,13 @@ class Escalation:
     slack_channel: str | None
     usergroup: str | None
     card: dict[str, Any]
+    remind_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Escalation(NewEscalation):
+    """One row of ``escalations``, times in UTC."""
+
     status: str
     created_at: datetime
     thread_ts: str | None = None
@@ -139,7 +146,6 @@ class Escalation:
     first_reply_at: datetime | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
-    remind_at: datetime | None = None
     reminded_at: datetime | None = None
 
     @classmethod
@@ -161,22 +167,6 @@ class OutboxItem:
     escalation_id: str
     text: str
     attempts: int
-
-
-@dataclass(frozen=True)
-class NewEscalation:
-    """What an action knows when it hands a conversation over."""
-
-    id: str
-    conversation_id: str
-    brand: str
-    channel: str | None
-    customer: str | None
-    reason: str
-    slack_channel: str | None
-    usergroup: str | None
-    card: dict[str, Any]
-    remind_at: datetime | None
 
 
 class Escalations:

@@ -412,10 +412,13 @@ class SlackHandoffInput(InputChannel):
                     self.queues.submit(escalation.id, lambda e=escalation: self.resolve(e, user))
                 elif action_id == "handoff_sale" and payload.get("trigger_id"):
                     brand = self._brand(escalation.brand)
-                    await self.client.views_open(
-                        trigger_id=payload["trigger_id"],
-                        view=sale_modal(escalation.id, brand.currency if brand else "EUR"),
-                    )
+                    try:
+                        await self.client.views_open(
+                            trigger_id=payload["trigger_id"],
+                            view=sale_modal(escalation.id, brand.currency if brand else "EUR"),
+                        )
+                    except (SlackApiError, asyncio.TimeoutError, OSError) as error:
+                        logger.error("sale form not opened for %s: %r", escalation.id, error)
             return None
         if kind == "view_submission":
             try:
@@ -451,11 +454,12 @@ class SlackHandoffInput(InputChannel):
             if body.get("type") != "event_callback" or not isinstance(body.get("event"), dict):
                 return response.text("ignored")
             event_id = str(body.get("event_id") or "")
+            first = True
             try:
-                first = await self._db(self.state.first_delivery, "slack", event_id)
+                if event_id:
+                    first = await self._db(self.state.first_delivery, "slack", event_id)
             except StateUnavailable as error:
                 logger.error("STATE UNAVAILABLE, Slack event not de-duplicated: %s", error)
-                first = True
             if not first:
                 logger.info(
                     "Slack redelivered %s (retry %s): dropped",

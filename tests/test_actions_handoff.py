@@ -128,3 +128,16 @@ async def test_the_card_names_the_customer_as_their_channel_shows_them():
     await run_action(ActionEscalate(), tracker)
     label = stored(tracker)["card"]["customer_label"]
     assert label.startswith("Camille Dupont (c_")
+
+
+async def test_asking_again_while_a_thread_is_open_adds_to_that_thread():
+    first = make_tracker("je veux parler à un humain", "request_human")
+    await run_action(ActionEscalate(), first)
+    again = make_tracker(
+        "allo ? toujours personne", "request_human", history=[user_event("x", "greet")]
+    )
+    _, events = await run_action(ActionEscalate(), again)
+    assert paused(events)
+    active = escalations().active_for(first.sender_id)
+    assert active is not None
+    assert escalations().pending_outbox() == 1  # the new message, queued for the same thread
