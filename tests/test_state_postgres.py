@@ -1,0 +1,59 @@
+"""Channel state and escalations on a real PostgreSQL server (STATE_URL=postgresql://…).
+
+Several workers share these tables: de-duplication, one active escalation per conversation and
+leased work must hold on PostgreSQL as they do on SQLite.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.channel_state import ChannelState
+from bot.escalations import Escalations, NewEscalation
+from tests.pg import postgres_server
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    with postgres_server() as url:
+        if url is None:
+            pytest.skip("no PostgreSQL server binaries here")
+        yield url
+
+
+def new(escalation_id: str, conversation: str) -> NewEscalation:
+    return NewEscalation(
+        id=escalation_id,
+        conversation_id=conversation,
+        brand="demo",
+        channel="messenger",
+        customer="c_1",
+        reason="requested",
+        slack_channel="C0BRUMELYON",
+        usergroup=None,
+        card={"escalation_id": escalation_id},
+        remind_at=None,
+    )
+
+
+def test_deliveries_and_last_messages(pg_url):
+    state, other_worker = ChannelState(pg_url), ChannelState(pg_url)
+    assert state.first_delivery("messenger", "m_pg_1")
+    assert not other_worker.first_delivery("messenger", "m_pg_1")
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    state.note_customer_message("messenger", "c_pg", now)
+    other_worker.note_customer_message("messenger", "c_pg", now - timedelta(hours=3))
+    assert state.last_customer_message("messenger", "c_pg") == now
+
+
+def test_one_escalation_per_conversation_and_work_leased_once(pg_url):
+    one, two = Escalations(pg_url), Escalations(pg_url)
+    first, created = one.open(new("esc_pg_1", "messenger:1:pg"))
+    again, created_again = two.open(new("esc_pg_2", "messenger:1:pg"))
+    assert created and not created_again and again.id == first.id
+    leased_by_one = {e.id for e in one.lease_unposted()}
+    leased_by_two = {e.id for e in two.lease_unposted()}
+    assert "esc_pg_1" in leased_by_one and "esc_pg_1" not in leased_by_two
+    one.posted("esc_pg_1", "1700000000.000100")
+    assert two.by_thread("C0BRUMELYON", "1700000000.000100").id == "esc_pg_1"
+    assert one.resolve("esc_pg_1", "U1") and not two.resolve("esc_pg_1", "U2")
