@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+import aiohttp
 from rasa.core.channels.channel import (
     CollectingOutputChannel,
     InputChannel,
@@ -68,6 +69,8 @@ METADATA_EVENT = "causette_escalation"
 TICK_S = 1.0
 SLACK_TIMEOUT_S = 10
 NOTE_PREFIX = "note:"
+# Slack did not answer: the request may or may not have been carried out.
+NETWORK_ERRORS = (asyncio.TimeoutError, OSError, aiohttp.ClientError)
 BOT_COMMAND = "!bot"
 
 
@@ -156,7 +159,7 @@ class SlackHandoffInput(InputChannel):
                 await self._db(
                     self.escalations.outbox_failed, item, self._describe(error), _retry_after(error)
                 )
-            except (asyncio.TimeoutError, OSError) as error:
+            except NETWORK_ERRORS as error:
                 await self._db(self.escalations.outbox_failed, item, type(error).__name__, None)
             else:
                 await self._db(self.escalations.outbox_sent, item.id)
@@ -176,7 +179,12 @@ class SlackHandoffInput(InputChannel):
                     "escalation %s was posted before the timeout: thread kept", escalation.id
                 )
                 return
-        text, blocks = escalation_message(EscalationCard(**escalation.card))
+        text, blocks = escalation_message(
+            EscalationCard(**escalation.card),
+            status=escalation.status,  # claimed or resolved already if Slack was down long
+            claimed_by=escalation.claimed_by,
+            resolved_by=escalation.resolved_by,
+        )
         try:
             answer = await self.client.chat_postMessage(
                 channel=escalation.slack_channel,
@@ -200,7 +208,7 @@ class SlackHandoffInput(InputChannel):
             await self._db(
                 self.escalations.post_failed, escalation, reason, False, _retry_after(error)
             )
-        except (asyncio.TimeoutError, OSError) as error:
+        except NETWORK_ERRORS as error:
             # Slack may have posted it: look in the channel before posting again.
             logger.error("SLACK POST UNCERTAIN for escalation %s: %r", escalation.id, error)
             await self._db(self.escalations.post_failed, escalation, repr(error), True)
@@ -217,7 +225,7 @@ class SlackHandoffInput(InputChannel):
                 limit=200,
                 include_all_metadata=True,
             )
-        except (SlackApiError, asyncio.TimeoutError, OSError) as error:
+        except (SlackApiError, *NETWORK_ERRORS) as error:
             logger.warning("cannot check Slack history for %s: %r", escalation.id, error)
             return None
         for message in history.get("messages") or []:
@@ -384,7 +392,7 @@ class SlackHandoffInput(InputChannel):
             await self.client.chat_update(
                 channel=escalation.slack_channel, ts=escalation.thread_ts, text=text, blocks=blocks
             )
-        except (SlackApiError, asyncio.TimeoutError, OSError) as error:
+        except (SlackApiError, *NETWORK_ERRORS) as error:
             logger.warning("escalation card %s not updated: %r", escalation.id, error)
 
     def _brand(self, slug: str) -> Brand | None:
@@ -417,7 +425,7 @@ class SlackHandoffInput(InputChannel):
                             trigger_id=payload["trigger_id"],
                             view=sale_modal(escalation.id, brand.currency if brand else "EUR"),
                         )
-                    except (SlackApiError, asyncio.TimeoutError, OSError) as error:
+                    except (SlackApiError, *NETWORK_ERRORS) as error:
                         logger.error("sale form not opened for %s: %r", escalation.id, error)
             return None
         if kind == "view_submission":
@@ -491,7 +499,7 @@ class SlackHandoffInput(InputChannel):
             try:
                 identity = await self.client.auth_test()
                 self._bot_user = identity.get("user_id")
-            except (SlackApiError, asyncio.TimeoutError, OSError) as error:
+            except (SlackApiError, *NETWORK_ERRORS) as error:
                 logger.error(
                     "Slack auth.test failed (our own messages are still ignored): %r", error
                 )
