@@ -27,7 +27,7 @@ from bot.handoff import (
     next_opening,
     plan_handoff,
     reason_for_intent,
-    should_offer_human,
+    should_hand_over,
     slack_configured,
 )
 from bot.handoff_config import route
@@ -213,7 +213,7 @@ class ActionHandoffResume(Action):
 
 
 class ActionLowConfidence(Action):
-    """The NLU is unsure: ask to rephrase, and after two misses in a row offer a person."""
+    """The NLU is unsure: ask to rephrase, and after two misses in a row hand over to a person."""
 
     def name(self) -> str:
         return "action_low_confidence"
@@ -230,7 +230,7 @@ class ActionLowConfidence(Action):
             for e in tracker.events
             if e.get("event") == "user"
         ]
-        if should_offer_human(intents):
+        if should_hand_over(intents):
             # Two misunderstandings in a row: a person takes over.
             return await hand_over(dispatcher, tracker, brand, EscalationReason.LOW_CONFIDENCE)
         say(dispatcher, brand, "utter_ask_rephrase")

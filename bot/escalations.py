@@ -110,6 +110,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_S, 2.0 ** max(1, attempts)))
 
 
+def next_try(attempts: int, wait: timedelta | None) -> datetime:
+    """When to try again after ``attempts`` failures: the backoff, or longer if asked to wait."""
+    return _now() + max(wait or timedelta(0), backoff(attempts))
+
+
 def escalation_id_for(conversation_id: str, message_key: str) -> str:
     """Same conversation and message, same id: an action replayed opens nothing new."""
     digest = hashlib.sha256(f"{conversation_id}\n{message_key}".encode()).hexdigest()
@@ -324,7 +329,7 @@ class Escalations:
                 .where(ESCALATIONS.c.id == escalation.id)
                 .values(
                     post_attempts=attempts,
-                    post_next_at=_now() + max(wait or timedelta(0), backoff(attempts)),
+                    post_next_at=next_try(attempts, wait),
                     post_uncertain=escalation.post_uncertain or uncertain,
                     post_error=error[:255],
                     lease_until=None,
@@ -386,7 +391,7 @@ class Escalations:
                 .where(OUTBOX.c.id == item.id)
                 .values(
                     attempts=attempts,
-                    next_at=_now() + max(wait or timedelta(0), backoff(attempts)),
+                    next_at=next_try(attempts, wait),
                     error=error[:255],
                     lease_until=None,
                 )

@@ -79,8 +79,8 @@ def low_confidence_streak(user_intents: Sequence[str | None]) -> int:
     return streak
 
 
-def should_offer_human(user_intents: Sequence[str | None]) -> bool:
-    """True once the NLU has failed twice in a row: the customer deserves a person."""
+def should_hand_over(user_intents: Sequence[str | None]) -> bool:
+    """True once the NLU has failed twice in a row: a person takes over."""
     return low_confidence_streak(user_intents) >= LOW_CONFIDENCE_STREAK
 
 

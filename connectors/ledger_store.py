@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -72,7 +73,7 @@ class LedgerSQLTrackerStore(SQLTrackerStore):
         if tracker.is_paused():
             message = message_for_person(tracker)
             if message is not None:
-                self._writer.submit(self._mirror, tracker.sender_id, *message)
+                self._submit(self._mirror, tracker.sender_id, *message)
         try:
             found = funnel_events(
                 pseudonym(tracker.sender_id, self._key),
@@ -83,10 +84,11 @@ class LedgerSQLTrackerStore(SQLTrackerStore):
             logger.exception("could not derive funnel events for a conversation")
             return
         if found:
-            self._submit(found)
+            self._submit(self._write, found)
 
-    def _submit(self, events: list[FunnelEvent]) -> None:
-        future = self._writer.submit(self._write, events)
+    def _submit(self, work: Callable[..., None], *args: Any) -> None:
+        """Run ``work`` on the writer thread; ``drain`` waits for it."""
+        future = self._writer.submit(work, *args)
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)
 

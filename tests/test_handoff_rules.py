@@ -1,4 +1,4 @@
-"""When to offer a person, and what the customer is told about the team's hours."""
+"""When a person takes over, and what the customer is told about the team's hours."""
 
 from datetime import datetime, timezone
 
@@ -8,14 +8,14 @@ from bot.handoff import (
     low_confidence_streak,
     plan_handoff,
     reason_for_intent,
-    should_offer_human,
+    should_hand_over,
 )
 
 
 def test_two_low_confidence_messages_in_a_row_offer_a_person():
-    assert not should_offer_human(["greet", "nlu_fallback"])
-    assert should_offer_human(["greet", "nlu_fallback", "nlu_fallback"])
-    assert not should_offer_human(["nlu_fallback", "ask_price", "nlu_fallback"])
+    assert not should_hand_over(["greet", "nlu_fallback"])
+    assert should_hand_over(["greet", "nlu_fallback", "nlu_fallback"])
+    assert not should_hand_over(["nlu_fallback", "ask_price", "nlu_fallback"])
     assert low_confidence_streak([]) == 0
 
 
