@@ -8,9 +8,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.brand import Brand, BrandError, Product, load_brand
-from bot.catalogue import find_products_in_text, match_product
-from bot.copy import render
+from bot.brand.brand_file import Brand, Product, load_brand
+from bot.brand.catalogue import find_products_in_text, match_product
+from bot.brand.copy import render
+from bot.brand.errors import BrandError
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

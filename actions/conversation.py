@@ -18,8 +18,8 @@ from actions.context import (
 )
 from actions.presale import utter_delivery
 from actions.purchase import make_offer, offer_product
-from bot import catalogue
-from bot.orders import find_order_number, normalise_order_number
+from bot.brand import catalogue
+from bot.nlu.orders import find_order_number, normalise_order_number
 
 
 class ActionHandleYesNo(Action):

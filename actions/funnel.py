@@ -1,7 +1,8 @@
 """The ledger as the actions see it: who the customer is, and writes that never hold a reply.
 
 Writes run on a worker thread and are awaited at most ``LEDGER_WAIT_S``; past that the customer
-gets the answer anyway and the write finishes (or is spooled, ``bot.ledger``) in the background.
+gets the answer anyway and the write finishes (or is spooled, ``bot.sales.ledger``) in the
+background.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 from rasa_sdk import Tracker
 
 from bot.keys import pseudonym
-from bot.ledger import Ledger
+from bot.sales.ledger import Ledger
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

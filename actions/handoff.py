@@ -19,10 +19,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, entity_value, latest_intent, say, user_text
 from actions.funnel import channel_of, customer_of, latest_message_key, ledger, write
-from bot.brand import Brand
-from bot.categories import category_of
-from bot.escalations import Escalations, EscalationsUnavailable, NewEscalation, escalation_id_for
-from bot.handoff import (
+from bot.brand.brand_file import Brand
+from bot.handoff.escalation_records import NewEscalation
+from bot.handoff.escalations import Escalations, EscalationsUnavailable, escalation_id_for
+from bot.handoff.routing import route
+from bot.handoff.rules import (
     EscalationReason,
     next_opening,
     plan_handoff,
@@ -30,12 +31,12 @@ from bot.handoff import (
     should_hand_over,
     slack_configured,
 )
-from bot.handoff_config import route
-from bot.ledger import EventKind, FunnelEvent
-from bot.negativity import is_strongly_negative
+from bot.handoff.slack_blocks import EscalationCard, mirror_text
+from bot.nlu.categories import category_of
+from bot.nlu.negativity import is_strongly_negative
+from bot.nlu.text import WORD_JOINER
+from bot.sales.ledger import EventKind, FunnelEvent
 from bot.settings import get_settings
-from bot.slack_blocks import EscalationCard, mirror_text
-from bot.text import WORD_JOINER
 
 logger = logging.getLogger(__name__)
 

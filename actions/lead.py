@@ -16,9 +16,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import brand_for, entity_value, say, user_text
 from actions.funnel import channel_of, customer_of, latest_message_key, ledger, write
-from bot import catalogue
-from bot.contact import clean_name, find_contact, parse_quantity
-from bot.ledger import EventKind, FunnelEvent
+from bot.brand import catalogue
+from bot.nlu.contact import clean_name, find_contact, parse_quantity
+from bot.sales.ledger import EventKind, FunnelEvent
 
 LEAD_SLOTS = ("lead_name", "lead_contact", "lead_quantity", "lead_city")
 

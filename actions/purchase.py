@@ -12,13 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import brand_for, current_product, entity_value, say
 from actions.funnel import channel_of, customer_of, ledger, write
 from actions.handoff import hand_over
-from actions.presale import ask_which_product, requested_variant, utter_delivery, utter_stock
-from bot import catalogue
-from bot.brand import Brand, Product
-from bot.catalogue import format_money
-from bot.contact import parse_quantity
-from bot.handoff import EscalationReason, is_large_order
-from bot.ledger import EventKind, FunnelEvent, Offer, new_ref, utcnow
+from actions.presale import ask_which_product, utter_delivery
+from actions.stock import requested_variant, utter_stock
+from bot.brand import catalogue
+from bot.brand.brand_file import Brand, Product
+from bot.brand.catalogue import format_money
+from bot.handoff.rules import EscalationReason, is_large_order
+from bot.nlu.contact import parse_quantity
+from bot.sales.ledger import EventKind, FunnelEvent, Offer, new_ref, utcnow
 
 
 def offer_product(

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, entity_value, latest_intent, say
 from actions.handoff import hand_over
-from bot.handoff import EscalationReason
-from bot.orders import normalise_order_number
+from bot.handoff.rules import EscalationReason
+from bot.nlu.orders import normalise_order_number
 
 logger = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.brand import load_brand
-from bot.ledger import EVENTS, EventKind, FunnelEvent, Ledger
-from bot.report import as_text, build_report, plot
+from bot.brand.brand_file import load_brand
+from bot.sales.ledger import EVENTS, EventKind, FunnelEvent, Ledger
+from bot.sales.report import as_text, build_report, plot
 
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- ledger-bench:begin -->", "<!-- ledger-bench:end -->"

@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.categories import Category, category_of
-from bot.triage import triage_from_parse
+from bot.nlu.categories import Category, category_of
+from bot.nlu.triage import triage_from_parse
 
 CONFIGS = {
     "ours": ROOT / "config.yml",

@@ -54,8 +54,9 @@ def serve(port: int, graph_url: str, nlu_seconds: float) -> None:
     from rasa.core.channels.channel import UserMessage
     from sanic import Sanic
 
-    from bot.channel_state import ChannelState
-    from connectors.messenger import MessengerConfig, MessengerInput
+    from bot.channels.state import ChannelState
+    from connectors.messenger import MessengerInput
+    from connectors.messenger_config import MessengerConfig
 
     config = MessengerConfig.from_values(
         fb.PAGE_ID, TOKEN, APP_SECRET, "bench-verify-0123456789", graph_url

@@ -1,7 +1,9 @@
 """Secrets from the environment, and the pseudonyms derived from them.
 
 Secrets never have defaults. A secret that is empty, too short or an obvious placeholder
-("changeme", "xxx", "<secret>") is refused, so a deployment cannot run with the example value.
+("changeme", "xxx", "<secret>") is refused, so a deployment cannot run with the example value
+(``python -m bot secrets check``, run by ``make serve``). ``make run`` gets local ones
+(``python -m bot secrets generate``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
+import sys
+from pathlib import Path
+
+from bot.exit_codes import ExitCode
 
 CONVERSION_WEBHOOK_SECRET = "CONVERSION_WEBHOOK_SECRET"
 PSEUDONYMISATION_KEY = "PSEUDONYMISATION_KEY"
@@ -55,3 +62,29 @@ def pseudonym(sender_id: str, key: bytes | None = None) -> str:
     secret = key if key is not None else require_secret(PSEUDONYMISATION_KEY)
     digest = hmac.new(secret, sender_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"c_{digest[:32]}"
+
+
+def check_secrets() -> ExitCode:
+    """Say on stderr which required secret is missing or a placeholder; BAD_CONFIG if any."""
+    status = ExitCode.OK
+    for name in REQUIRED_SECRETS:
+        problem = problem_with(os.environ.get(name))
+        if problem:
+            print(f"{name} {problem}: set a real secret in the environment", file=sys.stderr)
+            status = ExitCode.BAD_CONFIG
+    return status
+
+
+def generate_local_secrets(file: str) -> ExitCode:
+    """Write fresh random secrets as shell exports to ``file`` (mode 600), unless it exists."""
+    path = Path(file)
+    if path.exists():
+        return ExitCode.OK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"export {name}={secrets.token_urlsafe(32)}" for name in REQUIRED_SECRETS]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("# Local secrets for `make run`, generated once. Never use them in production.\n")
+        out.write("\n".join(lines) + "\n")
+    print(f"local secrets written to {path}", file=sys.stderr)
+    return ExitCode.OK

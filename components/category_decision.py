@@ -1,6 +1,6 @@
 """Decide the category first, then the intent within it.
 
-The business acts on categories (``bot/categories.py``): purchase, support, human, smalltalk,
+The business acts on categories (``bot/nlu/categories.py``): purchase, support, human, smalltalk,
 other. A message like "le sweat était pas à 55 avant ?" spreads its probability over ask_price,
 ask_promo and product_advice; each alone may lose to one support intent, although together they
 say "purchase" clearly. Summing the intent probabilities per category and taking the best
@@ -26,7 +26,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.categories import category_of
+from bot.nlu.categories import category_of
 
 
 def decide(ranking: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:

@@ -2,7 +2,7 @@
 
 "Bande de voleurs, ma commande n'est jamais arrivée" is a delivery problem to the classifier; for
 the brand it is an angry customer who needs a person now. This component, placed last, turns a
-strongly negative message (:func:`bot.negativity.is_strongly_negative`) into ``complaint``,
+strongly negative message (:func:`bot.nlu.negativity.is_strongly_negative`) into ``complaint``,
 which ``action_escalate`` hands over with the reason ``negative``. Purchase messages are left
 alone ("vos prix sont honteux, vous faites des soldes ?" still gets its answer).
 """
@@ -18,8 +18,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.categories import Category, category_of
-from bot.negativity import is_strongly_negative
+from bot.nlu.categories import Category, category_of
+from bot.nlu.negativity import is_strongly_negative
 
 COMPLAINT = "complaint"
 KEEP = {Category.PURCHASE, Category.HUMAN}

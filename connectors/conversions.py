@@ -28,10 +28,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.brand import BrandError, load_brand
-from bot.conversions import ConversionError, parse_conversion, record
+from bot.brand.brand_file import load_brand
+from bot.brand.errors import BrandError
 from bot.keys import CONVERSION_WEBHOOK_SECRET, require_secret
-from bot.ledger import ConversionStatus, Ledger, LedgerUnavailable, utcnow
+from bot.sales.conversions import ConversionError, parse_conversion, record
+from bot.sales.ledger import ConversionStatus, Ledger, LedgerUnavailable, utcnow
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

@@ -12,12 +12,15 @@ from functools import lru_cache
 
 from rasa.core.channels.channel import OutputChannel
 
-from bot.channel_state import ChannelState
+from bot.channels.state import ChannelState
 from bot.settings import get_settings
 from connectors.buttons import ButtonSeal
 from connectors.graph_api import GraphApi
-from connectors.messenger import MessengerConfig, MessengerOutput, parse_sender_id
-from connectors.telegram import TelegramApi, TelegramConfig, TelegramOutput
+from connectors.messenger import MessengerOutput
+from connectors.messenger_config import MessengerConfig
+from connectors.messenger_events import parse_sender_id
+from connectors.telegram import TelegramConfig, TelegramOutput
+from connectors.telegram_api import TelegramApi
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import WORD_JOINER
+from bot.nlu.text import WORD_JOINER
 
 INTENT_PREFIX = "/"
 

@@ -3,8 +3,8 @@ and copies to Slack what a customer writes while a person handles the conversati
 
 Configured in ``endpoints.yml`` (``type: connectors.ledger_store.LedgerSQLTrackerStore``) with
 the same settings as Rasa's ``SQL`` store. After Rasa has saved a conversation, the facts of its
-latest message (:mod:`bot.funnel`) go to the ledger on a worker thread: a slow or unavailable
-ledger never delays the reply, and writes it cannot make are spooled (:mod:`bot.ledger`).
+latest message (:mod:`bot.sales.funnel`) go to the ledger on a worker thread: a slow or unavailable
+ledger never delays the reply, and writes it cannot make are spooled (:mod:`bot.sales.ledger`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ConversationPaused, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.escalations import Escalations
-from bot.funnel import funnel_events
+from bot.handoff.escalations import Escalations
+from bot.handoff.slack_blocks import attachment_text, mirror_text
 from bot.keys import PSEUDONYMISATION_KEY, pseudonym, require_secret
-from bot.ledger import FunnelEvent, Ledger
+from bot.nlu.text import WORD_JOINER
+from bot.sales.funnel import funnel_events
+from bot.sales.ledger import FunnelEvent, Ledger
 from bot.settings import get_settings
-from bot.slack_blocks import attachment_text, mirror_text
-from bot.text import WORD_JOINER
 
 logger = logging.getLogger(__name__)
 

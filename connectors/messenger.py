@@ -7,7 +7,7 @@ Inbound (``MessengerInput``):
   secret (constant-time compare). Then 200 at once: every messaging event of every entry is
   processed in the background, in order per customer (:class:`SenderQueues`).
 * Echoes, delivery and read receipts are ignored; a redelivered ``mid`` is dropped
-  (:class:`bot.channel_state.ChannelState`, shared by all workers, expires after 3 days).
+  (:class:`bot.channels.state.ChannelState`, shared by all workers, expires after 3 days).
 * What a customer message means to Rasa is read in :mod:`connectors.messenger_events`.
 
 Outbound (``MessengerOutput``): Send API through :class:`GraphApi`, ``messaging_type: RESPONSE``
@@ -15,8 +15,7 @@ within 24 hours of the customer's last message; a human agent's message
 (:meth:`MessengerOutput.send_human_agent_text`) may use the ``HUMAN_AGENT`` tag up to 7 days.
 Anything later is refused with an error log (:class:`OutsideMessagingWindow`).
 
-Several pages: ``MESSENGER_PAGE_ID``/``MESSENGER_PAGE_ACCESS_TOKEN`` is the first; brand files
-add more (``channels.messenger``, token from the environment variable they name).
+Several pages, each with its brand: :mod:`connectors.messenger_config`.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -37,20 +35,19 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.brand import BrandError, brand_slugs, load_brand
-from bot.channel_state import ChannelState, StateUnavailable
-from bot.keys import problem_with, pseudonym
+from bot.channels.state import ChannelState, StateUnavailable
+from bot.keys import pseudonym
 from bot.settings import get_settings
 from connectors.buttons import ButtonSeal
 from connectors.customer_text import split_text
-from connectors.graph_api import DEFAULT_GRAPH_URL, GraphApi, GraphApiError
-from connectors.messenger_events import Incoming, read_delivery
+from connectors.graph_api import GraphApi, GraphApiError
+from connectors.messenger_config import MessengerConfig, Page
+from connectors.messenger_events import CHANNEL, Incoming, parse_sender_id, read_delivery
 from connectors.ordered_tasks import SenderQueues
 from connectors.webhook_blueprint import webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "messenger"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY_BYTES = 1024 * 1024
 MAX_TEXT = 2000
@@ -66,90 +63,7 @@ class OutsideMessagingWindow(RuntimeError):
     """Messenger does not allow this send any more: the customer wrote too long ago."""
 
 
-# --- configuration ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    """A Facebook page we answer for, and the brand whose catalogue and voice it uses."""
-
-    page_id: str
-    access_token: str = field(repr=False)
-    brand: str
-
-
-@dataclass(frozen=True)
-class MessengerConfig:
-    app_secret: bytes = field(repr=False)
-    verify_token: str = field(repr=False)
-    pages: dict[str, Page]
-    graph_url: str = DEFAULT_GRAPH_URL
-
-    @classmethod
-    def from_values(
-        cls,
-        page_id: str,
-        page_access_token: str,
-        app_secret: str,
-        verify_token: str,
-        graph_url: str | None = None,
-    ) -> MessengerConfig:
-        """Validate the values of the environment; raise ValueError with what is wrong."""
-        for name, value in (
-            ("MESSENGER_APP_SECRET", app_secret),
-            ("MESSENGER_VERIFY_TOKEN", verify_token),
-        ):
-            problem = problem_with(value)
-            if problem:
-                raise ValueError(f"{name} {problem}")
-        if not str(page_id).strip() or not str(page_access_token).strip():
-            raise ValueError("MESSENGER_PAGE_ID and MESSENGER_PAGE_ACCESS_TOKEN must be set")
-        pages = pages_from_brands()
-        first = str(page_id).strip()
-        brand = pages[first].brand if first in pages else get_settings().default_brand
-        pages[first] = Page(first, str(page_access_token).strip(), brand)
-        return cls(
-            app_secret=app_secret.strip().encode("utf-8"),
-            verify_token=verify_token.strip(),
-            pages=pages,
-            graph_url=(graph_url or DEFAULT_GRAPH_URL).strip(),
-        )
-
-    @classmethod
-    def from_env(cls) -> MessengerConfig:
-        return cls.from_values(
-            os.environ.get("MESSENGER_PAGE_ID", ""),
-            os.environ.get("MESSENGER_PAGE_ACCESS_TOKEN", ""),
-            os.environ.get("MESSENGER_APP_SECRET", ""),
-            os.environ.get("MESSENGER_VERIFY_TOKEN", ""),
-            os.environ.get("MESSENGER_GRAPH_URL") or None,
-        )
-
-
-def pages_from_brands() -> dict[str, Page]:
-    """Pages the brand files declare whose token is set in the environment."""
-    pages: dict[str, Page] = {}
-    for slug in brand_slugs():
-        try:
-            brand = load_brand(slug)
-        except BrandError as error:
-            logger.error("brand %s not loaded, its pages are not served: %s", slug, error)
-            continue
-        for page in brand.messenger_pages:
-            token = os.environ.get(page.access_token_env, "").strip()
-            if not token:
-                logger.error(
-                    "page %s of brand %s not served: %s is not set",
-                    page.page_id,
-                    slug,
-                    page.access_token_env,
-                )
-                continue
-            pages[page.page_id] = Page(page.page_id, token, slug)
-    return pages
-
-
-# --- signatures and ids ----------------------------------------------------------------------
+# --- signatures ----------------------------------------------------------------------
 
 
 def sign(app_secret: bytes, body: bytes) -> str:
@@ -161,15 +75,6 @@ def signature_is_valid(app_secret: bytes, header: str | None, body: bytes) -> bo
     if not header:
         return False
     return hmac.compare_digest(sign(app_secret, body), header.strip())
-
-
-def parse_sender_id(sender_id: str) -> tuple[str, str]:
-    """(page id, PSID) of a Rasa conversation id built by :func:`sender_id_for`."""
-    channel, _, rest = sender_id.partition(":")
-    page_id, _, psid = rest.partition(":")
-    if channel != CHANNEL or not page_id or not psid:
-        raise ValueError(f"{sender_id!r} is not a Messenger conversation id")
-    return page_id, psid
 
 
 # --- outbound --------------------------------------------------------------------------------

@@ -30,6 +30,15 @@ def sender_id_for(page_id: str, psid: str) -> str:
     return f"{CHANNEL}:{page_id}:{psid}"
 
 
+def parse_sender_id(sender_id: str) -> tuple[str, str]:
+    """(page id, PSID) of a Rasa conversation id built by :func:`sender_id_for`."""
+    channel, _, rest = sender_id.partition(":")
+    page_id, _, psid = rest.partition(":")
+    if channel != CHANNEL or not page_id or not psid:
+        raise ValueError(f"{sender_id!r} is not a Messenger conversation id")
+    return page_id, psid
+
+
 # --- inbound events --------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Slack for community managers: the ``slack_handoff`` channel and the escalation dispatcher.
+"""Slack for community managers: the ``slack_handoff`` channel, what people do in Slack.
 
 * ``POST /webhooks/slack_handoff/events`` (Events API, ``url_verification`` included) and
   ``POST /webhooks/slack_handoff/interactive`` (buttons and the sale modal). Every request is
@@ -9,10 +9,8 @@
   starting with ``note:`` stays in Slack. ``!bot`` or **Résolu** gives the conversation back to
   the bot, which says so. **Je prends** claims it; **Vente conclue** records a sale the person
   made, with its amount.
-* The dispatcher (one task per server, every second) posts stored escalations
-  (:mod:`bot.escalations`), retries with backoff (``Retry-After`` honoured) while Slack fails,
-  queues the SLA reminder, and posts the thread's outbox in order. Everything it does survives a
-  restart because it lives in the database.
+* The channel starts the dispatcher (:mod:`connectors.slack_dispatcher`), which posts the stored
+  escalations and their threads' messages.
 """
 
 from __future__ import annotations
@@ -22,11 +20,10 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
-import aiohttp
 from rasa.core.channels.channel import (
     CollectingOutputChannel,
     InputChannel,
@@ -42,47 +39,36 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.brand import Brand, BrandError, load_brand
-from bot.channel_state import ChannelState, StateUnavailable
-from bot.escalations import Escalation, Escalations, EscalationsUnavailable
+from bot.channels.state import ChannelState, StateUnavailable
+from bot.handoff.escalation_records import Escalation
+from bot.handoff.escalations import Escalations
+from bot.handoff.sale_modal import SaleInputError, read_sale_submission, sale_modal
 from bot.keys import problem_with
-from bot.ledger import EventKind, FunnelEvent, Ledger
+from bot.sales.ledger import EventKind, FunnelEvent, Ledger
 from bot.settings import get_settings
-from bot.slack_blocks import (
-    EscalationCard,
-    SaleInputError,
-    escalation_message,
-    read_sale_submission,
-    reminder_text,
-    sale_modal,
-)
 from connectors.customer_outputs import CannotReachCustomer, output_for, send_human_text
 from connectors.messenger import OutsideMessagingWindow
 from connectors.ordered_tasks import SenderQueues
+from connectors.slack_dispatcher import (
+    NETWORK_ERRORS,
+    TICK_S,
+    SlackDispatcher,
+    card_message,
+    escalation_brand,
+)
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "slack_handoff"
 DEFAULT_API_URL = "https://slack.com/api/"
 RESUME_ACTION = "action_handoff_resume"
-METADATA_EVENT = "causette_escalation"
-TICK_S = 1.0
 SLACK_TIMEOUT_S = 10
 NOTE_PREFIX = "note:"
-# Slack did not answer: the request may or may not have been carried out.
-NETWORK_ERRORS = (asyncio.TimeoutError, OSError, aiohttp.ClientError)
 BOT_COMMAND = "!bot"
 
 
 def _seconds_since(start: datetime | None) -> float | None:
     return (datetime.now(timezone.utc) - start).total_seconds() if start else None
-
-
-def _retry_after(error: SlackApiError) -> timedelta | None:
-    try:
-        return timedelta(seconds=float(error.response.headers.get("Retry-After", 0)))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 class SlackHandoffInput(InputChannel):
@@ -123,131 +109,10 @@ class SlackHandoffInput(InputChannel):
         self.state = ChannelState.from_env(settings.var_dir)
         self.ledger = Ledger.from_env(settings.var_dir)
         self.queues = SenderQueues(CHANNEL)
-        self.tick_s = tick_s
+        self.dispatcher = SlackDispatcher(self.client, self.escalations, tick_s)
         self.app: Sanic | None = None
         self._dispatcher: asyncio.Task | None = None
         self._bot_user: str | None = None
-
-    # --- database calls off the event loop ------------------------------------------------
-
-    async def _db(self, call: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, call, *args)
-
-    # --- the dispatcher -----------------------------------------------------------------------
-
-    async def dispatch_once(self) -> None:
-        """One pass: post escalations, queue due reminders, post the threads' outbox."""
-        for escalation in await self._db(self.escalations.lease_unposted):
-            await self._post_escalation(escalation)
-        for escalation in await self._db(self.escalations.due_reminders):
-            brand = self._brand(escalation.brand)
-            minutes = brand.handoff.sla_minutes if brand else 15
-            await self._db(
-                self.escalations.remind, escalation.id, reminder_text(escalation.usergroup, minutes)
-            )
-        for item in await self._db(self.escalations.lease_outbox):
-            escalation = await self._db(self.escalations.get, item.escalation_id)
-            try:
-                await self.client.chat_postMessage(
-                    channel=escalation.slack_channel,
-                    thread_ts=escalation.thread_ts,
-                    text=item.text,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            except SlackApiError as error:
-                await self._db(
-                    self.escalations.outbox_failed, item, self._describe(error), _retry_after(error)
-                )
-            except NETWORK_ERRORS as error:
-                await self._db(self.escalations.outbox_failed, item, type(error).__name__, None)
-            else:
-                await self._db(self.escalations.outbox_sent, item.id)
-
-    async def _post_escalation(self, escalation: Escalation) -> None:
-        if not escalation.slack_channel:
-            await self._db(
-                self.escalations.post_failed, escalation, "no Slack channel for this brand", False
-            )
-            logger.error("escalation %s: the brand has no Slack channel", escalation.id)
-            return
-        if escalation.post_uncertain:
-            found = await self._find_earlier_post(escalation)
-            if found:
-                await self._db(self.escalations.posted, escalation.id, found)
-                logger.info(
-                    "escalation %s was posted before the timeout: thread kept", escalation.id
-                )
-                return
-        text, blocks = escalation_message(
-            EscalationCard(**escalation.card),
-            status=escalation.status,  # claimed or resolved already if Slack was down long
-            claimed_by=escalation.claimed_by,
-            resolved_by=escalation.resolved_by,
-        )
-        try:
-            answer = await self.client.chat_postMessage(
-                channel=escalation.slack_channel,
-                text=text,
-                blocks=blocks,
-                metadata={
-                    "event_type": METADATA_EVENT,
-                    "event_payload": {"escalation_id": escalation.id},
-                },
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except SlackApiError as error:
-            reason = self._describe(error)
-            logger.error(
-                "SLACK POST FAILED for escalation %s (attempt %s, kept in the outbox): %s",
-                escalation.id,
-                escalation.post_attempts + 1,
-                reason,
-            )
-            await self._db(
-                self.escalations.post_failed, escalation, reason, False, _retry_after(error)
-            )
-        except NETWORK_ERRORS as error:
-            # Slack may have posted it: look in the channel before posting again.
-            logger.error("SLACK POST UNCERTAIN for escalation %s: %r", escalation.id, error)
-            await self._db(self.escalations.post_failed, escalation, repr(error), True)
-        else:
-            await self._db(self.escalations.posted, escalation.id, answer["ts"])
-            logger.info("escalation %s posted to %s", escalation.id, escalation.slack_channel)
-
-    async def _find_earlier_post(self, escalation: Escalation) -> str | None:
-        oldest = escalation.created_at.timestamp() - 60
-        try:
-            history = await self.client.conversations_history(
-                channel=escalation.slack_channel,
-                oldest=f"{oldest:.6f}",
-                limit=200,
-                include_all_metadata=True,
-            )
-        except (SlackApiError, *NETWORK_ERRORS) as error:
-            logger.warning("cannot check Slack history for %s: %r", escalation.id, error)
-            return None
-        for message in history.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("escalation_id") == escalation.id:
-                return message.get("ts")
-        return None
-
-    @staticmethod
-    def _describe(error: SlackApiError) -> str:
-        status = getattr(error.response, "status_code", None)
-        return f"HTTP {status}: {error.response.get('error') if error.response else error}"
-
-    async def _run_dispatcher(self) -> None:
-        while True:
-            try:
-                await self.dispatch_once()
-            except (EscalationsUnavailable, StateUnavailable) as error:
-                logger.error("HANDOFF DATABASE UNAVAILABLE, retrying: %s", error)
-            except Exception:
-                logger.exception("handoff dispatcher pass failed")
-            await asyncio.sleep(self.tick_s)
 
     # --- inbound: events ----------------------------------------------------------------------
 
@@ -264,7 +129,7 @@ class SlackHandoffInput(InputChannel):
         text = str(event.get("text") or "").strip()
         if not thread_ts or not channel or not text or thread_ts == event.get("ts"):
             return
-        escalation = await self._db(self.escalations.by_thread, channel, thread_ts)
+        escalation = await asyncio.to_thread(self.escalations.by_thread, channel, thread_ts)
         if escalation is None or escalation.status == "resolved":
             return
         user = str(event.get("user") or "")
@@ -276,7 +141,7 @@ class SlackHandoffInput(InputChannel):
         try:
             await send_human_text(escalation.conversation_id, text)
         except (CannotReachCustomer, OutsideMessagingWindow) as error:
-            await self._db(
+            await asyncio.to_thread(
                 self.escalations.enqueue,
                 escalation.id,
                 f"undelivered:{event.get('ts')}",
@@ -285,7 +150,7 @@ class SlackHandoffInput(InputChannel):
             return
         except Exception as error:  # GraphApiError and the like: say it in the thread
             logger.exception("relay to %s failed", escalation.conversation_id)
-            await self._db(
+            await asyncio.to_thread(
                 self.escalations.enqueue,
                 escalation.id,
                 f"undelivered:{event.get('ts')}",
@@ -293,7 +158,7 @@ class SlackHandoffInput(InputChannel):
             )
             return
         await self._log_human_message(escalation.conversation_id, text, user)
-        if await self._db(self.escalations.first_reply, escalation.id):
+        if await asyncio.to_thread(self.escalations.first_reply, escalation.id):
             await self._record_claim(escalation, user)
 
     async def _log_human_message(self, conversation_id: str, text: str, user: str) -> None:
@@ -311,7 +176,7 @@ class SlackHandoffInput(InputChannel):
     # --- claims, resolution, sales ---------------------------------------------------------------
 
     async def claim(self, escalation: Escalation, user: str) -> None:
-        updated = await self._db(self.escalations.claim, escalation.id, user)
+        updated = await asyncio.to_thread(self.escalations.claim, escalation.id, user)
         if updated is not None and updated.status == "claimed" and updated.claimed_by == user:
             await self._record_claim(updated, user)
         await self._update_card(updated or escalation)
@@ -333,14 +198,14 @@ class SlackHandoffInput(InputChannel):
             seconds=_seconds_since(escalation.created_at),
             details={"escalation": escalation.id},
         )
-        await self._db(self.ledger.record_safely, event)
+        await asyncio.to_thread(self.ledger.record_safely, event)
 
     async def resolve(self, escalation: Escalation, user: str) -> None:
         """Give the conversation back to the bot (once), which tells the customer."""
-        if not await self._db(self.escalations.resolve, escalation.id, user):
+        if not await asyncio.to_thread(self.escalations.resolve, escalation.id, user):
             return
         await self._record_handoff(escalation, EventKind.HANDOFF_RESOLVED, user)
-        await self._update_card(await self._db(self.escalations.get, escalation.id))
+        await self._update_card(await asyncio.to_thread(self.escalations.get, escalation.id))
         await self._resume_bot(escalation.conversation_id)
 
     async def _resume_bot(self, conversation_id: str) -> None:
@@ -363,7 +228,7 @@ class SlackHandoffInput(InputChannel):
     async def record_sale(
         self, escalation: Escalation, amount_cents: int, order_id: str | None, user: str
     ) -> None:
-        brand = self._brand(escalation.brand)
+        brand = escalation_brand(escalation.brand)
         event = FunnelEvent(
             key=f"conversion:{escalation.brand}:{order_id or 'human-' + escalation.id}",
             kind=EventKind.CONVERSION,
@@ -377,30 +242,18 @@ class SlackHandoffInput(InputChannel):
             order_id=order_id,
             details={"source": "slack", "escalation": escalation.id},
         )
-        await self._db(self.ledger.record_safely, event)
+        await asyncio.to_thread(self.ledger.record_safely, event)
 
     async def _update_card(self, escalation: Escalation) -> None:
         if not escalation.thread_ts:
             return
-        text, blocks = escalation_message(
-            EscalationCard(**escalation.card),
-            status=escalation.status,
-            claimed_by=escalation.claimed_by,
-            resolved_by=escalation.resolved_by,
-        )
+        text, blocks = card_message(escalation)
         try:
             await self.client.chat_update(
                 channel=escalation.slack_channel, ts=escalation.thread_ts, text=text, blocks=blocks
             )
         except (SlackApiError, *NETWORK_ERRORS) as error:
             logger.warning("escalation card %s not updated: %r", escalation.id, error)
-
-    def _brand(self, slug: str) -> Brand | None:
-        try:
-            return load_brand(slug)
-        except BrandError:
-            logger.error("unknown brand %r in an escalation", slug)
-            return None
 
     # --- inbound: interactivity -----------------------------------------------------------------
 
@@ -410,7 +263,9 @@ class SlackHandoffInput(InputChannel):
         user = str((payload.get("user") or {}).get("id") or "")
         if kind == "block_actions":
             for action in payload.get("actions") or []:
-                escalation = await self._db(self.escalations.get, str(action.get("value") or ""))
+                escalation = await asyncio.to_thread(
+                    self.escalations.get, str(action.get("value") or "")
+                )
                 if escalation is None:
                     continue
                 action_id = action.get("action_id")
@@ -419,7 +274,7 @@ class SlackHandoffInput(InputChannel):
                 elif action_id == "handoff_resolve":
                     self.queues.submit(escalation.id, lambda e=escalation: self.resolve(e, user))
                 elif action_id == "handoff_sale" and payload.get("trigger_id"):
-                    brand = self._brand(escalation.brand)
+                    brand = escalation_brand(escalation.brand)
                     try:
                         await self.client.views_open(
                             trigger_id=payload["trigger_id"],
@@ -432,8 +287,8 @@ class SlackHandoffInput(InputChannel):
             try:
                 escalation_id, cents, order_id = read_sale_submission(payload.get("view") or {})
             except SaleInputError as error:
-                return {"response_action": "errors", "errors": {error.block_id: error.message}}
-            escalation = await self._db(self.escalations.get, escalation_id)
+                return error.slack_response()
+            escalation = await asyncio.to_thread(self.escalations.get, escalation_id)
             if escalation is not None:
                 await self.record_sale(escalation, cents, order_id, user)
             return None
@@ -465,7 +320,7 @@ class SlackHandoffInput(InputChannel):
             first = True
             try:
                 if event_id:
-                    first = await self._db(self.state.first_delivery, "slack", event_id)
+                    first = await asyncio.to_thread(self.state.first_delivery, "slack", event_id)
             except StateUnavailable as error:
                 logger.error("STATE UNAVAILABLE, Slack event not de-duplicated: %s", error)
             if not first:
@@ -503,7 +358,7 @@ class SlackHandoffInput(InputChannel):
                 logger.error(
                     "Slack auth.test failed (our own messages are still ignored): %r", error
                 )
-            self._dispatcher = asyncio.get_running_loop().create_task(self._run_dispatcher())
+            self._dispatcher = asyncio.get_running_loop().create_task(self.dispatcher.run())
 
         @hook.listener("before_server_stop")
         async def stop(*_: Any) -> None:

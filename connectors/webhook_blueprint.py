@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channel_state import ChannelState, StateUnavailable
+from bot.channels.state import ChannelState, StateUnavailable
 from connectors.ordered_tasks import SenderQueues
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import ActionHandleYesNo
 from actions.funnel import ledger
 from actions.lead import ActionAskLeadName, ActionLeadCancelled, ActionSubmitLead, ValidateLeadForm
-from bot.ledger import EVENTS
+from bot.sales.ledger import EVENTS
 from tests.conftest import make_tracker, responses, run_action, slot_events
 
 ROOT = Path(__file__).resolve().parents[1]

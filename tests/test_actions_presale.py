@@ -1,7 +1,6 @@
 """Pre-sale actions: the right responses, filled from the brand file, and the right slots."""
 
 from actions.presale import (
-    ActionAnswerAvailability,
     ActionAnswerDelivery,
     ActionAnswerPayment,
     ActionAnswerPrice,
@@ -10,6 +9,7 @@ from actions.presale import (
     ActionProductAdvice,
 )
 from actions.purchase import ActionPurchaseIntent
+from actions.stock import ActionAnswerAvailability
 from tests.conftest import make_tracker, responses, run_action, slot_events
 
 

@@ -6,7 +6,7 @@ from actions.conversation import ActionHandleInform, ActionHandleYesNo
 from actions.handoff import ActionEscalate, ActionLowConfidence
 from actions.session import ActionSessionStart
 from actions.support import SUPPORT_INTENTS, ActionSupportRequest
-from bot.brand import load_brand
+from bot.brand.brand_file import load_brand
 from tests.conftest import make_tracker, responses, run_action, slot_events, user_event
 
 
@@ -145,7 +145,7 @@ async def test_escalation_is_recorded_once_with_its_reason():
 
     from actions.funnel import ledger
     from actions.handoff import ActionEscalate
-    from bot.ledger import EVENTS
+    from bot.sales.ledger import EVENTS
 
     tracker = make_tracker("je suis déçu, 3 semaines sans réponse", "complaint")
     await run_action(ActionEscalate(), tracker)

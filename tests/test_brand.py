@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.brand import BrandError, brand_path, load_brand, parse_brand
+from bot.brand.brand_file import brand_path, load_brand, parse_brand
+from bot.brand.errors import BrandError
 
 DEMO = Path(__file__).parents[1] / "brands" / "demo.yml"
 

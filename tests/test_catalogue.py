@@ -2,11 +2,11 @@
 
 import pytest
 
-from bot import catalogue
-from bot.brand import load_brand
-from bot.geo import country_of, find_place
-from bot.orders import find_order_number, normalise_order_number
-from bot.text import fold
+from bot.brand import catalogue
+from bot.brand.brand_file import load_brand
+from bot.brand.places import country_of, find_place
+from bot.nlu.orders import find_order_number, normalise_order_number
+from bot.nlu.text import fold
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +121,8 @@ def test_fold():
 
 
 def test_colours_match_whatever_their_agreement():
-    from bot.brand import load_brand
-    from bot.catalogue import find_colours_in_text, match_colours
+    from bot.brand.brand_file import load_brand
+    from bot.brand.catalogue import find_colours_in_text, match_colours
 
     brand = load_brand("demo")
     parka, baskets, jean = (

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.categories import INTENT_CATEGORIES, Category, category_of, intents_in
+from bot.nlu.categories import INTENT_CATEGORIES, Category, category_of, intents_in
 
 DOMAIN = yaml.safe_load((Path(__file__).parents[1] / "domain.yml").read_text(encoding="utf-8"))
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channel_state import ChannelState, StateUnavailable
+from bot.channels.state import ChannelState, StateUnavailable
 from connectors.buttons import ButtonSeal
 from connectors.customer_text import split_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.channels import enabled_credentials
+from bot.channels.credentials import enabled_credentials
 
 TEMPLATE = (Path(__file__).parent.parent / "credentials.yml").read_text(encoding="utf-8")
 MESSENGER = {

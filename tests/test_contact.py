@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.contact import clean_name, find_contact, find_email, find_phone, parse_quantity
+from bot.nlu.contact import clean_name, find_contact, find_email, find_phone, parse_quantity
 
 
 @pytest.mark.parametrize(

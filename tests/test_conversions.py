@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.conversions import import_csv
-from bot.ledger import EventKind, FunnelEvent, Ledger, Offer, new_ref
+from bot.sales.conversions import import_csv
+from bot.sales.ledger import EventKind, FunnelEvent, Ledger, Offer, new_ref
 from connectors.conversions import SIGNATURE_HEADER, TIMESTAMP_HEADER, handle, sign
 
 SECRET = b"shop-secret-0123456789abcdef"

@@ -1,7 +1,7 @@
 """Funnel facts read off a conversation's events."""
 
-from bot.funnel import funnel_events
-from bot.ledger import EventKind
+from bot.sales.funnel import funnel_events
+from bot.sales.ledger import EventKind
 
 
 def user(text, intent, ts, mid):

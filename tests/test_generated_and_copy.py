@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.copy import CopyError, default_copy, render
-from bot.nlu_sync import CATALOGUE_NLU, render_catalogue_nlu
+from bot.brand.copy import CopyError, default_copy, render
+from bot.brand.nlu_sync import CATALOGUE_NLU, render_catalogue_nlu
 
 ACTIONS = Path(__file__).parents[1] / "actions"
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from bot.brand import BrandError
-from bot.handoff_config import DEFAULT_PEOPLE_FOR, HandoffConfig, parse_handoff, route
+from bot.brand.errors import BrandError
+from bot.brand.handoff_config import DEFAULT_PEOPLE_FOR, HandoffConfig, parse_handoff
+from bot.handoff.routing import route
 
 SECTION = """
 sla_minutes: 15

@@ -2,8 +2,8 @@
 
 from datetime import datetime, timezone
 
-from bot.brand import load_brand
-from bot.handoff import (
+from bot.brand.brand_file import load_brand
+from bot.handoff.rules import (
     EscalationReason,
     low_confidence_streak,
     plan_handoff,

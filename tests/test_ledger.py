@@ -5,21 +5,18 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.ledger import (
-    AmountError,
+from bot.sales.ledger import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
     ConversionStatus,
     EventKind,
     FunnelEvent,
     Ledger,
-    LedgerError,
     Offer,
-    make_engine,
-    migrate,
     new_ref,
-    parse_amount,
-    parse_currency,
-    schema_version,
 )
+from bot.sales.money import AmountError, parse_amount, parse_currency
+from bot.storage import SchemaTooNew, make_engine, migrate, schema_version
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 
@@ -48,9 +45,9 @@ def ledger(tmp_path):
 
 def test_migrations_are_versioned_and_run_once(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}")
-    assert schema_version(engine) == 0
-    assert migrate(engine) == 1
-    assert migrate(engine) == 1  # nothing to do the second time
+    assert schema_version(engine, SCHEMA_VERSION) == 0
+    assert migrate(engine, MIGRATIONS, SCHEMA_VERSION) == 1
+    assert migrate(engine, MIGRATIONS, SCHEMA_VERSION) == 1  # nothing to do the second time
     with engine.connect() as connection:
         rows = connection.execute(sa.text("select version from schema_version")).all()
     assert rows == [(1,)]
@@ -58,25 +55,25 @@ def test_migrations_are_versioned_and_run_once(tmp_path):
 
 def test_a_later_migration_applies_on_top(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}")
-    migrate(engine)
-    from bot.ledger import MIGRATIONS
+    migrate(engine, MIGRATIONS, SCHEMA_VERSION)
 
     def add_column(connection):
         connection.execute(sa.text("alter table offers add column note varchar(20)"))
 
-    assert migrate(engine, (*MIGRATIONS, (2, "offer note", add_column))) == 2
+    migrations = (*MIGRATIONS, (2, "offer note", add_column))
+    assert migrate(engine, migrations, SCHEMA_VERSION) == 2
     assert "note" in {c["name"] for c in sa.inspect(engine).get_columns("offers")}
 
 
 def test_database_newer_than_code_is_refused(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}")
-    migrate(engine)
+    migrate(engine, MIGRATIONS, SCHEMA_VERSION)
     with engine.begin() as connection:
         connection.execute(
             sa.text("insert into schema_version values (99, 'future', '2030-01-01')")
         )
-    with pytest.raises(LedgerError, match="newer"):
-        migrate(engine)
+    with pytest.raises(SchemaTooNew, match="newer"):
+        migrate(engine, MIGRATIONS, SCHEMA_VERSION)
 
 
 def test_sqlite_ledger_uses_wal(ledger):

@@ -6,9 +6,17 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from bot.brand import load_brand
-from bot.ledger import ConversionStatus, EventKind, FunnelEvent, Ledger, new_ref, schema_version
-from bot.report import build_report
+from bot.brand.brand_file import load_brand
+from bot.sales.ledger import (
+    SCHEMA_VERSION,
+    ConversionStatus,
+    EventKind,
+    FunnelEvent,
+    Ledger,
+    new_ref,
+)
+from bot.sales.report import build_report
+from bot.storage import schema_version
 from tests.pg import postgres_server
 from tests.test_ledger import T0, event, offer
 
@@ -31,7 +39,7 @@ def ledger(pg_url, tmp_path):
 
 
 def test_schema_is_migrated(ledger):
-    assert schema_version(ledger.engine) == 1
+    assert schema_version(ledger.engine, SCHEMA_VERSION) == 1
 
 
 def test_duplicates_and_conversions_count_once(ledger):

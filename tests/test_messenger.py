@@ -13,15 +13,12 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.channel_state import ChannelState
+from bot.channels.state import ChannelState
 from bot.keys import pseudonym
 from connectors.graph_api import GraphApiError
-from connectors.messenger import (
-    MessengerConfig,
-    MessengerInput,
-    OutsideMessagingWindow,
-    parse_sender_id,
-)
+from connectors.messenger import MessengerInput, OutsideMessagingWindow
+from connectors.messenger_config import MessengerConfig
+from connectors.messenger_events import parse_sender_id
 from tests import messenger_payloads as fb
 from tests.fakes.graph_api import FakeGraphApi
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.negativity import is_strongly_negative, normalize
+from bot.nlu.negativity import is_strongly_negative, normalize
 
 HOSTILE = [
     # insults aimed at the brand, its staff or the bot

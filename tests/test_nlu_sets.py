@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.categories import INTENT_CATEGORIES, Category, category_of
-from bot.text import fold
+from bot.nlu.categories import INTENT_CATEGORIES, Category, category_of
+from bot.nlu.text import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = [ROOT / "tests" / "nlu" / "heldout.yml", ROOT / "tests" / "nlu" / "blind.yml"]

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.brand import load_brand
-from bot.ledger import EventKind, FunnelEvent, Ledger
-from bot.report import as_csv, as_json, as_text, build_report, fee_for, plot
+from bot.brand.brand_file import load_brand
+from bot.sales.ledger import EventKind, FunnelEvent, Ledger
+from bot.sales.report import as_csv, as_json, as_text, build_report, fee_for, plot
 
 DAY = datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc)
 

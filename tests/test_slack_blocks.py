@@ -5,23 +5,21 @@ import json
 
 import pytest
 
-from bot.ledger import AmountError
-from bot.slack_blocks import (
+from bot.handoff.sale_modal import SaleInputError, read_sale_submission, sale_modal
+from bot.handoff.slack_blocks import (
     ACTION_CLAIM,
     ACTION_RESOLVE,
     ACTION_SALE,
     MAX_LINE_CHARS,
     MAX_SECTION_CHARS,
     EscalationCard,
-    SaleInputError,
     attachment_text,
     escalation_message,
     escape,
     mirror_text,
-    read_sale_submission,
     reminder_text,
-    sale_modal,
 )
+from bot.sales.money import AmountError
 
 HOSTILE = "<!channel> <!here> <@U0BOSS> <https://evil.example|cliquez ici> & co"
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.escalations import ESCALATIONS, OUTBOX, NewEscalation
+from bot.handoff.escalation_records import ESCALATIONS, OUTBOX, NewEscalation
 from connectors.slack_handoff import SlackHandoffInput
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -75,12 +75,12 @@ async def test_slack_down_for_three_attempts_gives_exactly_one_thread(channel, s
     open_escalation(channel)
     slack.fail_next(3, 500)
     for _ in range(3):
-        await channel.dispatch_once()
+        await channel.dispatcher.dispatch_once()
         make_due(channel)
     assert slack.messages(LYON) == []
     assert channel.escalations.get("esc_1").post_attempts == 3
-    await channel.dispatch_once()
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     [post] = slack.messages(LYON)
     assert channel.escalations.get("esc_1").thread_ts == post["ts"]
     assert "&lt;!channel&gt;" in str(post["blocks"])
@@ -89,21 +89,21 @@ async def test_slack_down_for_three_attempts_gives_exactly_one_thread(channel, s
 async def test_rate_limit_waits_as_long_as_slack_asks(channel, slack):
     open_escalation(channel)
     slack.fail_next(1, 429, retry_after=120)
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     row = channel.escalations.engine.connect().execute(sa.select(ESCALATIONS)).first()
     wait = row.post_next_at - datetime.now(timezone.utc).replace(tzinfo=None)
     assert wait > timedelta(seconds=100)
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     assert slack.messages(LYON) == []
 
 
 async def test_a_timeout_after_slack_posted_does_not_make_a_second_thread(channel, slack):
     open_escalation(channel)
     slack.stall_next(1, 2.5)  # Slack posts, but answers after our 1 s timeout
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     assert channel.escalations.get("esc_1").thread_ts is None
     make_due(channel)
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     [post] = slack.messages(LYON)
     assert channel.escalations.get("esc_1").thread_ts == post["ts"]
 
@@ -114,10 +114,10 @@ async def test_thread_messages_wait_for_the_thread_and_keep_their_order(channel,
     channel.escalations.enqueue("esc_1", "mirror:1", "premier (rejoué)")  # same key: once
     channel.escalations.enqueue("esc_1", "mirror:2", "second")
     slack.fail_next(1, 503)
-    await channel.dispatch_once()  # the post fails: nothing can go to a thread yet
+    await channel.dispatcher.dispatch_once()  # the post fails: nothing can go to a thread yet
     make_due(channel)
-    await channel.dispatch_once()
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     thread = channel.escalations.get("esc_1").thread_ts
     assert [r["text"] for r in slack.replies(LYON, thread)] == ["premier", "second"]
     assert channel.escalations.pending_outbox() == 0
@@ -129,7 +129,7 @@ async def test_one_sla_reminder_for_an_unclaimed_escalation_only(channel, slack)
     open_escalation(channel, "esc_2", remind_at=past)
     channel.escalations.claim("esc_2", "U_CM1")  # a person took it
     for _ in range(3):
-        await channel.dispatch_once()
+        await channel.dispatcher.dispatch_once()
     first = channel.escalations.get("esc_1").thread_ts
     second = channel.escalations.get("esc_2").thread_ts
     reminders = [r["text"] for r in slack.replies(LYON, first)]
@@ -140,10 +140,10 @@ async def test_one_sla_reminder_for_an_unclaimed_escalation_only(channel, slack)
 async def test_work_survives_a_restart(channel, slack):
     open_escalation(channel)
     slack.fail_next(1, 500)
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     restarted = SlackHandoffInput(TOKEN, SECRET, slack.url, timeout_s=1)  # same database
     make_due(restarted)
-    await restarted.dispatch_once()
+    await restarted.dispatcher.dispatch_once()
     assert len(slack.messages(LYON)) == 1
 
 
@@ -173,17 +173,17 @@ async def test_bot_messages_are_ignored_and_a_person_reply_is_relayed_or_reporte
     from tests import slack_payloads as sp
 
     open_escalation(channel)
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     thread = channel.escalations.get("esc_1").thread_ts
     # The conversation is on Messenger, which this test process has not configured: a person's
     # reply cannot be delivered, and the thread says so. A bot's message is not even tried.
     await channel.on_event(sp.bot_message(LYON, thread, "Personne n'a pris cette demande"))
     await channel.on_event(sp.bot_message(LYON, thread, "écho", legacy=True))
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     assert slack.replies(LYON, thread) == []
     await channel.on_event(sp.thread_message(LYON, thread, "Bonjour !"))
     await channel.on_event(sp.thread_message(LYON, thread, "note: rappeler demain"))
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     [warning] = [r["text"] for r in slack.replies(LYON, thread)]
     assert "non transmis" in warning
 
@@ -191,13 +191,13 @@ async def test_bot_messages_are_ignored_and_a_person_reply_is_relayed_or_reporte
 async def test_claim_then_a_sale_made_by_a_person_is_recorded_for_them(channel, slack):
     import sqlalchemy as sa
 
-    from bot.ledger import EVENTS, Ledger
+    from bot.handoff.sale_modal import AMOUNT_BLOCK_ID, INPUT_ACTION_ID, ORDER_BLOCK_ID
+    from bot.sales.ledger import EVENTS, Ledger
     from bot.settings import get_settings
-    from bot.slack_blocks import AMOUNT_BLOCK_ID, INPUT_ACTION_ID, ORDER_BLOCK_ID
     from tests import slack_payloads as sp
 
     open_escalation(channel)
-    await channel.dispatch_once()
+    await channel.dispatcher.dispatch_once()
     thread = channel.escalations.get("esc_1").thread_ts
     await channel.on_interaction(
         sp.block_action("handoff_claim", "esc_1", channel=LYON, message_ts=thread)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channel_state import ChannelState
-from bot.escalations import Escalations, NewEscalation
+from bot.channels.state import ChannelState
+from bot.handoff.escalation_records import NewEscalation
+from bot.handoff.escalations import Escalations
 from tests.pg import postgres_server
 
 

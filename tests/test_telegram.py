@@ -22,23 +22,13 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from sanic import Sanic
 
-from bot.channel_state import ChannelState, StateUnavailable, default_url
+from bot.channels.state import ChannelState, StateUnavailable, default_url
+from bot.channels.telegram_setup import set_webhook, set_webhook_from_env
+from bot.exit_codes import ExitCode
 from bot.settings import get_settings
-from bot.telegram_setup import (
-    EXIT_BAD_CONFIG,
-    EXIT_OK,
-    set_webhook,
-    set_webhook_from_env,
-)
-from connectors.telegram import (
-    MAX_CALLBACK_DATA,
-    MAX_TEXT,
-    SECRET_HEADER,
-    TelegramApi,
-    TelegramInput,
-    parse_sender_id,
-    sender_id_for,
-)
+from connectors.telegram import MAX_CALLBACK_DATA, MAX_TEXT, SECRET_HEADER, TelegramInput
+from connectors.telegram_api import TelegramApi
+from connectors.telegram_updates import parse_sender_id, sender_id_for
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.telegram_payloads import (
     ATTACHMENTS,
@@ -536,16 +526,16 @@ def test_set_webhook_from_env_exit_codes(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", SECRET)
 
-    assert set_webhook_from_env(url) == EXIT_OK
+    assert set_webhook_from_env(url) == ExitCode.OK
     assert fake.webhook["url"] == url
 
     monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", "changeme")
-    assert set_webhook_from_env(url) == EXIT_BAD_CONFIG
+    assert set_webhook_from_env(url) == ExitCode.BAD_CONFIG
 
     other_token = "7000000001:AAFakeTokenTelegramDoesNotKnow0123"
     monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", SECRET)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", other_token)
-    assert set_webhook_from_env(url) == EXIT_BAD_CONFIG  # Telegram: 401 Unauthorized
+    assert set_webhook_from_env(url) == ExitCode.BAD_CONFIG  # Telegram: 401 Unauthorized
     assert other_token not in caplog.text
 
 

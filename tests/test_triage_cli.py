@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.nlu.triage import latest_model
 from bot.settings import get_settings
-from bot.triage import latest_model
 
 ROOT = Path(__file__).parents[1]
 MESSAGES = {

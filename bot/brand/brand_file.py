@@ -13,22 +13,17 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.brand.errors import BrandError
+from bot.brand.handoff_config import HandoffConfig, parse_handoff
 from bot.settings import get_settings
-
-if TYPE_CHECKING:
-    from bot.handoff_config import HandoffConfig
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class BrandError(ValueError):
-    """A brand file is missing, unreadable or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +127,7 @@ class Brand:
     copy: Mapping[str, Any] = field(default_factory=dict)
     billing: Billing = field(default_factory=Billing)
     messenger_pages: tuple[MessengerPage, ...] = ()
-    handoff: HandoffConfig = field(default_factory=lambda: _handoff(None, "brand"))
+    handoff: HandoffConfig = field(default_factory=lambda: parse_handoff(None, "brand"))
 
     def checkout_link(self, product: Product, ref: str) -> str | None:
         """The product's page in the online shop, tagged with the offer's ``ref``; None if no shop.
@@ -268,13 +263,6 @@ def _parse_messenger_pages(raw: Any, where: str) -> tuple[MessengerPage, ...]:
     return tuple(pages)
 
 
-def _handoff(raw: Any, where: str) -> HandoffConfig:
-    # bot.handoff_config raises BrandError, so it imports this module: import it late.
-    from bot.handoff_config import parse_handoff
-
-    return parse_handoff(raw, where)
-
-
 def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
     """Build a validated :class:`Brand` from the mapping of a brand file."""
     slug = str(_require(data, "slug", where))
@@ -335,7 +323,7 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
         messenger_pages=_parse_messenger_pages(
             (data.get("channels") or {}).get("messenger"), where
         ),
-        handoff=_handoff(data.get("handoff"), where),
+        handoff=parse_handoff(data.get("handoff"), where),
     )
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from bot import geo
-from bot.brand import Brand, DeliveryZone, Product, Store
-from bot.text import contains_phrase, fold
+from bot.brand import places
+from bot.brand.brand_file import Brand, DeliveryZone, Product, Store
+from bot.nlu.text import contains_phrase, fold
 
 LOW_STOCK = 3
 # Typos in a value the NLU already tagged as a product ("parca").
@@ -175,10 +175,10 @@ class Place:
 def resolve_place(entity_value: str | None, text: str) -> Place | None:
     """The customer's place, from the NLU's ``city`` entity or else from the raw text."""
     if entity_value:
-        code = geo.country_of(entity_value)
+        code = places.country_of(entity_value)
         if code:
             return Place(entity_value, code)
-    found = geo.find_place(text)
+    found = places.find_place(text)
     return Place(*found) if found else None
 
 
@@ -194,7 +194,7 @@ def find_store(brand: Brand, place: Place | None) -> tuple[Store | None, tuple[S
     here = fold(place.name)
     exact = next((s for s in brand.stores if fold(s.city) == here), None)
     same_country = tuple(
-        s for s in brand.stores if s is not exact and geo.country_of(s.city) == place.country
+        s for s in brand.stores if s is not exact and places.country_of(s.city) == place.country
     )
     return exact, same_country
 

@@ -2,8 +2,8 @@
 
 Escalations go to the Slack channel of the customer's local team: a team lists the places
 (cities, regions) and/or the ISO country codes it covers; anything else goes to the default
-channel. Slack ids are validated here so that a channel *name* or a typo fails at load time,
-not when a customer is waiting.
+channel (the choice itself is :func:`bot.handoff.routing.route`). Slack ids are validated here so
+that a channel *name* or a typo fails at load time, not when a customer is waiting.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.brand import BrandError
-from bot.geo import country_of, find_place
-from bot.text import fold
+from bot.brand.errors import BrandError
+from bot.nlu.text import fold
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 SLACK_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -24,7 +23,7 @@ DEFAULT_TEAM_NAME = "défaut"
 DEFAULT_SLA_MINUTES = 15
 DEFAULT_PEOPLE_FOR = frozenset({"damaged_or_wrong_item", "return_refund", "payment_problem"})
 
-# Two-letter ISO 3166 codes, plus the umbrella zone "DOM" of bot/data/places.yml.
+# Two-letter ISO 3166 codes, plus the umbrella zone "DOM" of bot/brand/places.yml.
 _COUNTRY = re.compile(r"^(?:[A-Z]{2}|DOM)$")
 _INTENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _HANDOFF_KEYS = frozenset(
@@ -222,32 +221,3 @@ def parse_handoff(raw: Mapping[str, Any] | None, where: str) -> HandoffConfig:
         default_team=default_team,
         teams=teams,
     )
-
-
-def _team_for(config: HandoffConfig, place: str, code: str | None) -> SlackTeam | None:
-    folded = fold(place)
-    for team in config.teams:
-        if any(fold(p) == folded for p in team.places):
-            return team
-    if code is not None:
-        for team in config.teams:
-            if code in team.countries:
-                return team
-    return None
-
-
-def route(config: HandoffConfig, city: str | None, text: str | None = None) -> SlackTeam:
-    """The team whose channel gets the escalation of a customer in ``city``.
-
-    A team listing the city among its ``places`` (case and accents ignored) wins, then a team
-    covering the city's country. Without a city, the first place named in ``text`` is used the
-    same way. Otherwise the default team.
-    """
-    team = None
-    if city and city.strip():
-        team = _team_for(config, city, country_of(city))
-    elif text:
-        found = find_place(text)
-        if found is not None:
-            team = _team_for(config, found[0], found[1])
-    return team or config.default_team

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.text import contains_phrase, fold
+from bot.nlu.text import contains_phrase, fold
 
-PLACES_FILE = Path(__file__).with_name("data") / "places.yml"
+PLACES_FILE = Path(__file__).with_name("places.yml")
 
 
 _AMBIGUOUS_KEY = "ambiguous_in_text"

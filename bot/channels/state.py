@@ -15,7 +15,6 @@ reply is better than a lost message) and logs it loudly.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.ledger import Migration, SchemaOnce, make_engine, version_table
+from bot.storage import Migration, SchemaOnce, database_url, make_engine, version_table
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 def default_url(var_dir: Path) -> str:
-    return os.environ.get(STATE_URL, "").strip() or f"sqlite:///{var_dir / 'state.sqlite3'}"
+    return database_url(STATE_URL, var_dir, "state.sqlite3")
 
 
 class ChannelState:

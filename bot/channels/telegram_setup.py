@@ -24,6 +24,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.exit_codes import ExitCode
 from bot.keys import problem_with
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,6 @@ DEFAULT_API_URL = "https://api.telegram.org"
 ALLOWED_UPDATES = ("message", "callback_query")
 TIMEOUT_S = 10.0
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
-
-EXIT_OK = 0
-EXIT_TELEGRAM_FAILED = 1
-EXIT_BAD_CONFIG = 2
 
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
@@ -166,11 +163,10 @@ async def set_webhook(url: str, bot_token: str, secret_token: str, api_url: str)
         )
 
 
-def set_webhook_from_env(url: str) -> int:
-    """:func:`set_webhook` with ``TELEGRAM_*`` from the environment; the exit code.
-
-    0 when Telegram accepted, 2 for a bad configuration (URL, token, secret), 1 when Telegram
-    refused or was unreachable.
+def set_webhook_from_env(url: str) -> ExitCode:
+    """:func:`set_webhook` with ``TELEGRAM_*`` from the environment (``python -m bot telegram
+    set-webhook``): OK when Telegram accepted, BAD_CONFIG for a bad URL, token or secret,
+    FAILED when Telegram refused or was unreachable.
     """
     bot_token = os.environ.get(TELEGRAM_BOT_TOKEN, "")
     try:
@@ -184,19 +180,19 @@ def set_webhook_from_env(url: str) -> int:
         )
     except ValueError as error:
         logger.error("Telegram webhook not set: %s", error)
-        return EXIT_BAD_CONFIG
+        return ExitCode.BAD_CONFIG
     except InvalidToken as error:
         logger.error(
             "Telegram webhook not set: %s rejected by Telegram (%s)",
             TELEGRAM_BOT_TOKEN,
             redact(str(error), bot_token),
         )
-        return EXIT_BAD_CONFIG
+        return ExitCode.BAD_CONFIG
     except TelegramError as error:
         logger.error("Telegram webhook not set: %s", redact(str(error), bot_token))
-        return EXIT_TELEGRAM_FAILED
+        return ExitCode.FAILED
     if not accepted:
         logger.error("Telegram webhook not set: Telegram answered false")
-        return EXIT_TELEGRAM_FAILED
+        return ExitCode.FAILED
     print(f"Telegram webhook set: {url}")
-    return EXIT_OK
+    return ExitCode.OK

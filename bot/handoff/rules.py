@@ -1,7 +1,7 @@
 """When and how the bot hands a conversation to a person.
 
-The escalation itself is stored by the actions (:mod:`bot.escalations`) and posted to the brand's
-Slack by the server (:mod:`connectors.slack_handoff`).
+The escalation itself is stored by the actions (:mod:`bot.handoff.escalations`) and posted to
+the brand's Slack by the server (:mod:`connectors.slack_dispatcher`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.brand import Brand
+from bot.brand.brand_file import Brand
 
 logger = logging.getLogger(__name__)
 

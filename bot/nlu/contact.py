@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import fold
+from bot.nlu.text import fold
 
 _EMAIL = re.compile(
     r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"

@@ -7,7 +7,7 @@ it: without accents, in caps, with stretched letters ("nuuuls"), SMS spellings (
 🤬 😡 🖕. Ordinary complaints ("la livraison est lente") and enthusiastic slang ("putain c'est
 trop beau", "c'est de la bombe", "beau en tabarnak") are not negative.
 
-How: the text is folded (:func:`bot.text.fold`), repeated letters are squashed and SMS words
+How: the text is folded (:func:`bot.nlu.text.fold`), repeated letters are squashed and SMS words
 expanded, then matched as whole words against a curated lexicon: words and phrases hostile on
 their own, and patterns for words hostile only when aimed at someone ("vous êtes" / "bande de" /
 "votre service" + "nuls", "voleurs"…; "tabarnak de" + "compagnie"…). A match directly preceded
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.text import fold
+from bot.nlu.text import fold
 
 EMOJIS = ("🤬", "😡", "🖕")
 

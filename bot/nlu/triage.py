@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.categories import Category, category_of
+from bot.nlu.categories import Category, category_of
 
 # Rasa's own size limit is far above this; beyond it a message is an export error, not a message.
 MAX_MESSAGE_CHARS = 20_000

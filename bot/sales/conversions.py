@@ -1,7 +1,7 @@
 """Sales confirmed by the shop: validation of one conversion, and the CSV import.
 
 Both the webhook (``connectors/conversions.py``) and ``python -m bot conversions import`` go
-through :func:`parse_conversion` and :meth:`bot.ledger.Ledger.record_conversion`, so a sale is
+through :func:`parse_conversion` and :meth:`bot.sales.ledger.Ledger.record_conversion`, so a sale is
 counted once whichever way it arrives, however many times.
 """
 
@@ -16,14 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.ledger import (
-    AmountError,
-    ConversionResult,
-    ConversionStatus,
-    Ledger,
-    parse_amount,
-    parse_currency,
-)
+from bot.sales.ledger import ConversionResult, ConversionStatus, Ledger
+from bot.sales.money import AmountError, parse_amount, parse_currency
 
 _REF = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _ORDER_ID = re.compile(r"^[\w.:/#-]{1,128}$")

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.categories import Category, category_of
-from bot.ledger import EventKind, FunnelEvent
+from bot.nlu.categories import Category, category_of
+from bot.sales.ledger import EventKind, FunnelEvent
 
 BOT_ATTRIBUTION = "bot"
 

@@ -21,8 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.brand import Brand
-from bot.ledger import EVENTS, EventKind, Ledger, cents_to_decimal
+from bot.brand.brand_file import Brand
+from bot.sales.ledger import EVENTS, EventKind, Ledger
+from bot.sales.money import cents_to_decimal
 
 CENT = Decimal("0.01")
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 
-from bot.ledger import new_ref
+from bot.sales.ledger import new_ref
 from connectors.conversions import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.e2e.conftest import CONVERSION_WEBHOOK_SECRET, ROOT, RasaServer
 
