@@ -77,7 +77,7 @@ async def hand_over(
 
     The single place where a handoff starts (``action_escalate``, a support case, the second
     misunderstanding, a large order). The escalation is stored before anything is sent to
-    Slack; the server posts it (:mod:`connectors.slack_handoff`). Without Slack configured, or if
+    Slack; the server posts it (:mod:`connectors.slack_dispatcher`). Without Slack configured, or if
     it cannot be stored, the handoff is logged and the bot keeps answering.
     """
     now = datetime.now(timezone.utc)

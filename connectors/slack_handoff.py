@@ -111,7 +111,7 @@ class SlackHandoffInput(InputChannel):
         self.queues = SenderQueues(CHANNEL)
         self.dispatcher = SlackDispatcher(self.client, self.escalations, tick_s)
         self.app: Sanic | None = None
-        self._dispatcher: asyncio.Task | None = None
+        self._dispatch_task: asyncio.Task | None = None
         self._bot_user: str | None = None
 
     # --- inbound: events ----------------------------------------------------------------------
@@ -358,12 +358,12 @@ class SlackHandoffInput(InputChannel):
                 logger.error(
                     "Slack auth.test failed (our own messages are still ignored): %r", error
                 )
-            self._dispatcher = asyncio.get_running_loop().create_task(self.dispatcher.run())
+            self._dispatch_task = asyncio.get_running_loop().create_task(self.dispatcher.run())
 
         @hook.listener("before_server_stop")
         async def stop(*_: Any) -> None:
-            if self._dispatcher is not None:
-                self._dispatcher.cancel()
+            if self._dispatch_task is not None:
+                self._dispatch_task.cancel()
             await self.queues.drain()
 
         return hook
