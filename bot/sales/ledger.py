@@ -16,7 +16,6 @@ thanks to the keys).
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -31,8 +30,6 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.sales.spool import Spool
 from bot.storage import Migration, SchemaOnce, database_url, make_engine, version_table
-
-logger = logging.getLogger(__name__)
 
 LEDGER_URL = "LEDGER_URL"
 
