@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.brand.brand_file import Brand, load_brand
 from bot.brand.errors import BrandError
+from bot.brand.handoff_config import DEFAULT_SLA_MINUTES
 from bot.handoff.escalation_records import Escalation
 from bot.handoff.escalations import Escalations, EscalationsUnavailable
 from bot.handoff.slack_blocks import EscalationCard, escalation_message, reminder_text
@@ -75,7 +76,7 @@ class SlackDispatcher:
             await self._post_escalation(escalation)
         for escalation in await asyncio.to_thread(self.escalations.due_reminders):
             brand = escalation_brand(escalation.brand)
-            minutes = brand.handoff.sla_minutes if brand else 15
+            minutes = brand.handoff.sla_minutes if brand else DEFAULT_SLA_MINUTES
             await asyncio.to_thread(
                 self.escalations.remind, escalation.id, reminder_text(escalation.usergroup, minutes)
             )
