@@ -22,7 +22,7 @@ export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/var/tracker.sqlite3
 export TRACKER_STORE_DIALECT ?= $(firstword $(subst :, ,$(subst +, ,$(TRACKER_STORE_URL))))
 export TRACKER_STORE_DB ?= rasa
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find data brands -name '*.yml' -not -path 'brands/copy/*' 2>/dev/null) $(wildcard components/*.py)
+TRAIN_INPUTS := config.yml domain.yml bot/brand/places.yml $(shell find data brands -name '*.yml' -not -path 'brands/copy/*' 2>/dev/null) $(wildcard components/*.py)
 
 .PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger bench-webhook lock lint clean
 
