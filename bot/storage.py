@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,20 @@ def make_engine(url: str, timeout_s: float = 2.0) -> Engine:
             cursor.close()
 
     return engine
+
+
+def naive_utc(moment: datetime | None = None) -> datetime:
+    """``moment`` (now by default) as the naive UTC datetime the stores keep."""
+    if moment is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def backoff(attempts: int, cap: timedelta = timedelta(minutes=5)) -> timedelta:
+    """How long leased work waits after ``attempts`` failures: 2, 4, 8 … seconds, up to ``cap``."""
+    return timedelta(seconds=min(cap.total_seconds(), 2.0 ** max(1, attempts)))
 
 
 def database_url(variable: str, var_dir: Path, file_name: str) -> str:

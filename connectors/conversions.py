@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -34,6 +33,7 @@ from bot.keys import CONVERSION_WEBHOOK_SECRET, require_secret
 from bot.sales.conversions import ConversionError, parse_conversion, record
 from bot.sales.ledger import ConversionStatus, Ledger, LedgerUnavailable, utcnow
 from bot.settings import get_settings
+from connectors.payloads import PayloadError, decode_json, read_body
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +89,10 @@ def handle(
     ):
         return Answer(401, {"error": "missing or invalid signature"})
     try:
-        data = json.loads(body)
-        conversion = parse_conversion(data, received_at=utcnow())
-    except (ValueError, ConversionError) as error:
-        message = str(error) if isinstance(error, ConversionError) else "body is not JSON"
-        return Answer(400, {"error": message})
+        conversion = parse_conversion(decode_json(body), received_at=utcnow())
+    except (PayloadError, ConversionError) as error:
+        logger.warning("conversion webhook: refused, %s", error)
+        return Answer(400, {"error": str(error)})
     try:
         result = record(ledger, conversion, window_days, source="webhook")
     except LedgerUnavailable:
@@ -136,9 +135,11 @@ class ConversionInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @hook.route("/webhook", methods=["POST"])
+        @hook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body = request.body or b""
+            body = await read_body(request, MAX_BODY_BYTES)
+            if body is None:
+                return response.json({"error": "body larger than 64 KB"}, status=413)
             headers = {
                 TIMESTAMP_HEADER: request.headers.get(TIMESTAMP_HEADER),
                 SIGNATURE_HEADER: request.headers.get(SIGNATURE_HEADER),

@@ -6,8 +6,9 @@ Inbound (``MessengerInput``):
 * ``POST``: 403 unless ``X-Hub-Signature-256`` is the HMAC-SHA256 of the raw body with the app
   secret (constant-time compare). Then 200 at once: every messaging event of every entry is
   processed in the background, in order per customer (:class:`SenderQueues`).
-* Echoes, delivery and read receipts are ignored; a redelivered ``mid`` is dropped
-  (:class:`bot.channels.state.ChannelState`, shared by all workers, expires after 3 days).
+* Each customer message is stored in the inbox before the 200 (:mod:`bot.channels.inbox`; a
+  503 if it cannot be), so nothing acknowledged is lost; a redelivered ``mid`` is stored once.
+  Echoes, delivery and read receipts are ignored; a body that is not a delivery gets 400.
 * What a customer message means to Rasa is read in :mod:`connectors.messenger_events`.
 
 Outbound (``MessengerOutput``): Send API through :class:`GraphApi`, ``messaging_type: RESPONSE``
@@ -23,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable
@@ -43,8 +43,8 @@ from connectors.customer_text import split_text
 from connectors.graph_api import GraphApi, GraphApiError
 from connectors.messenger_config import MessengerConfig, Page
 from connectors.messenger_events import CHANNEL, Incoming, parse_sender_id, read_delivery
-from connectors.ordered_tasks import SenderQueues
-from connectors.webhook_blueprint import webhook_blueprint
+from connectors.payloads import PayloadError, decode_json
+from connectors.webhook_blueprint import Webhook, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +248,8 @@ class MessengerOutput(OutputChannel):
 class MessengerInput(InputChannel):
     """Custom channel ``messenger`` (credentials.yml: ``connectors.messenger.MessengerInput``)."""
 
+    MAX_BODY_BYTES = MAX_BODY_BYTES
+
     @classmethod
     def name(cls) -> str:
         return CHANNEL
@@ -272,7 +274,7 @@ class MessengerInput(InputChannel):
         self.graph = GraphApi(config.graph_url)
         self.state = state or ChannelState.from_env(get_settings().var_dir)
         self.seal = ButtonSeal(config.app_secret, CHANNEL)
-        self.queues = SenderQueues(CHANNEL)
+        self.webhook: Webhook | None = None
 
     def output_for(self, page_id: str) -> MessengerOutput:
         """The output channel of one of our pages; KeyError if it is not ours."""
@@ -294,33 +296,25 @@ class MessengerInput(InputChannel):
             logger.warning("Messenger webhook: missing or invalid signature, request refused")
             return 403, "invalid signature", []
         try:
-            data = json.loads(body)
-        except ValueError:
-            return 400, "body is not JSON", []
-        return 200, "EVENT_RECEIVED", read_delivery(data, self.seal)
+            messages = read_delivery(decode_json(body), self.seal)
+        except PayloadError as error:
+            logger.warning("Messenger webhook: refused, %s", error)
+            return 400, str(error), []
+        return 200, "EVENT_RECEIVED", messages
+
+    def incoming_from(self, payload: dict[str, Any]) -> Incoming:
+        return Incoming.from_payload(payload)
 
     async def process(
-        self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, incoming: Incoming, run_turn: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
-        """Hand one customer message to Rasa, unless it is a redelivery or for an unknown page."""
+        """Hand one stored customer message to Rasa (unless its page is not served here)."""
         page = self.config.pages.get(incoming.page_id)
         if page is None:
             logger.error("message for page %s, which has no token here: ignored", incoming.page_id)
             return
-        loop = asyncio.get_running_loop()
         try:
-            first = await loop.run_in_executor(
-                None, self.state.first_delivery, CHANNEL, incoming.delivery_id
-            )
-        except StateUnavailable as error:
-            logger.error("STATE UNAVAILABLE, cannot de-duplicate, processing anyway: %s", error)
-            first = True
-        if not first:
-            logger.info("Messenger redelivered %s: already handled, dropped", incoming.delivery_id)
-            return
-        try:
-            await loop.run_in_executor(
-                None,
+            await asyncio.to_thread(
                 self.state.note_customer_message,
                 CHANNEL,
                 pseudonym(incoming.sender_id),
@@ -331,7 +325,7 @@ class MessengerInput(InputChannel):
         output = self.output_for(page.page_id)
         await output.send_typing(incoming.sender_id)
         metadata = {**incoming.metadata, "brand": page.brand, "page_id": page.page_id}
-        await on_new_message(
+        await run_turn(
             UserMessage(
                 incoming.text,
                 output,
@@ -342,11 +336,11 @@ class MessengerInput(InputChannel):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self.webhook = Webhook(self, on_new_message)
         hook = webhook_blueprint(
             "messenger_webhook",
-            self,
+            self.webhook,
             SIGNATURE_HEADER,
-            on_new_message,
             open_client=self.graph.warm_up,
             close_client=self.graph.close,
         )

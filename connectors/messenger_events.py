@@ -9,12 +9,13 @@ intents only when they carry our seal (:class:`ButtonSeal`); attachments become 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from connectors.buttons import ButtonSeal
 from connectors.customer_text import as_customer_text
+from connectors.payloads import ID, STRING, Schema, array_of, object_of
 
 CHANNEL = "messenger"
 # The "like" stickers (small, medium, large thumbs up) Messenger sends as sticker attachments.
@@ -56,6 +57,56 @@ class Incoming:
     @property
     def sender_id(self) -> str:
         return sender_id_for(self.page_id, self.psid)
+
+    def to_payload(self) -> dict[str, Any]:
+        """What the inbox keeps of it (JSON)."""
+        return {**asdict(self), "sent_at": self.sent_at.isoformat()}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Incoming:
+        return cls(**{**payload, "sent_at": datetime.fromisoformat(payload["sent_at"])})
+
+
+_ATTACHMENT = object_of({"type": STRING, "payload": {"type": ["object", "null"]}})
+DELIVERY_SCHEMA = Schema(
+    "Messenger delivery",
+    object_of(
+        {
+            "object": STRING,
+            "entry": array_of(
+                object_of(
+                    {
+                        "id": ID,
+                        "messaging": array_of(
+                            object_of(
+                                {
+                                    "sender": object_of({"id": ID}, required=("id",)),
+                                    "timestamp": {"type": "number"},
+                                    "message": object_of(
+                                        {
+                                            "mid": STRING,
+                                            "text": STRING,
+                                            "is_echo": {"type": "boolean"},
+                                            "sticker_id": ID,
+                                            "quick_reply": object_of({"payload": STRING}),
+                                            "attachments": array_of(_ATTACHMENT),
+                                        }
+                                    ),
+                                    "postback": object_of(
+                                        {"payload": STRING, "title": STRING, "mid": STRING}
+                                    ),
+                                },
+                                required=("sender",),
+                            )
+                        ),
+                    },
+                    required=("id",),
+                )
+            ),
+        },
+        required=("object",),
+    ),
+)
 
 
 def _moment(milliseconds: Any) -> datetime:
@@ -131,8 +182,13 @@ def read_event(page_id: str, event: dict[str, Any], seal: ButtonSeal) -> Incomin
 
 
 def read_delivery(data: Any, seal: ButtonSeal) -> list[Incoming]:
-    """Every customer message of a webhook delivery, in order (all entries, all events)."""
-    if not isinstance(data, dict) or data.get("object") != "page":
+    """Every customer message of a webhook delivery, in order (all entries, all events).
+
+    Raises:
+        PayloadError: ``data`` does not have the shape of a delivery (:data:`DELIVERY_SCHEMA`).
+    """
+    DELIVERY_SCHEMA.check(data)
+    if data.get("object") != "page":
         return []
     found: list[Incoming] = []
     for entry in data.get("entry") or []:

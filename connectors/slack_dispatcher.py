@@ -118,6 +118,7 @@ class SlackDispatcher:
                 return
         # claimed or resolved already if Slack was down long
         text, blocks = card_message(escalation)
+        await asyncio.to_thread(self.escalations.posting, escalation.id)
         try:
             answer = await self.client.chat_postMessage(
                 channel=escalation.slack_channel,

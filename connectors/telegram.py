@@ -4,9 +4,9 @@ Inbound (``TelegramInput``):
 
 * ``POST``: 403 unless ``X-Telegram-Bot-Api-Secret-Token`` is our secret token (constant-time
   compare; Telegram sends it because :func:`bot.channels.telegram_setup.set_webhook` registered it).
-  Then 200 at once: the update is processed in the background, in order per chat
-  (:class:`SenderQueues`). A redelivered ``update_id`` is dropped
-  (:class:`bot.channels.state.ChannelState`, shared by all workers).
+  Then the update is stored in the inbox (:mod:`bot.channels.inbox`) and only then answered
+  200 (503 if it cannot be stored): it is processed in the background, in order per chat, and
+  after a crash. A redelivered ``update_id`` is stored once; a body that is not an update: 400.
 * What an update means to Rasa (commands, sealed buttons, attachments, the 👍 sticker) is read
   in :mod:`connectors.telegram_updates`. Every button press is answered so the customer's spinner
   stops.
@@ -21,9 +21,7 @@ One bot per deployment: ``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_SECRET_TOKEN``, and
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction
 
-from bot.channels.state import ChannelState, StateUnavailable
+from bot.channels.state import ChannelState
 from bot.channels.telegram_setup import (
     DEFAULT_API_URL,
     TELEGRAM_API_URL,
@@ -49,10 +47,16 @@ from bot.channels.telegram_setup import (
 from bot.settings import get_settings
 from connectors.buttons import ButtonSeal
 from connectors.customer_text import split_text
-from connectors.ordered_tasks import SenderQueues
+from connectors.payloads import PayloadError, decode_json
 from connectors.telegram_api import TelegramApi
-from connectors.telegram_updates import CHANNEL, Incoming, parse_sender_id, read_update
-from connectors.webhook_blueprint import webhook_blueprint
+from connectors.telegram_updates import (
+    CHANNEL,
+    UPDATE_SCHEMA,
+    Incoming,
+    parse_sender_id,
+    read_update,
+)
+from connectors.webhook_blueprint import Webhook, webhook_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +217,8 @@ class TelegramOutput(OutputChannel):
 class TelegramInput(InputChannel):
     """Custom channel ``telegram`` (credentials.yml: ``connectors.telegram.TelegramInput``)."""
 
+    MAX_BODY_BYTES = MAX_BODY_BYTES
+
     @classmethod
     def name(cls) -> str:
         return CHANNEL
@@ -240,8 +246,8 @@ class TelegramInput(InputChannel):
         self.api = api or TelegramApi(config.bot_token, config.api_url)
         self.state = state or ChannelState.from_env(get_settings().var_dir)
         self.seal = ButtonSeal(config.secret_token.encode("utf-8"), CHANNEL)
-        self.queues = SenderQueues(CHANNEL)
         self.output = TelegramOutput(self.api, self.seal)
+        self.webhook: Webhook | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
         return self.output
@@ -256,43 +262,32 @@ class TelegramInput(InputChannel):
         if len(body) > MAX_BODY_BYTES:
             return 413, "body too large", []
         try:
-            data = json.loads(body)
-        except ValueError:
-            return 400, "body is not JSON", []
-        if not isinstance(data, dict):
-            return 400, "body is not a Telegram update", []
+            data = UPDATE_SCHEMA.check(decode_json(body))
+        except PayloadError as error:
+            logger.warning("Telegram webhook: refused, %s", error)
+            return 400, str(error), []
         try:
             update = Update.de_json(data, self.api.bot())
         except (TypeError, KeyError, ValueError, AttributeError) as error:
-            logger.warning("Telegram webhook: not an update (%s: %s)", type(error).__name__, error)
+            logger.warning("Telegram webhook: not an update (%s)", type(error).__name__)
             return 400, "body is not a Telegram update", []
         incoming = read_update(update, self.seal)
         return 200, "ok", [incoming] if incoming is not None else []
 
+    def incoming_from(self, payload: dict[str, Any]) -> Incoming:
+        return Incoming.from_payload(payload)
+
     async def process(
-        self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, incoming: Incoming, run_turn: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
-        """Answer a button press, then hand the message to Rasa, unless it is a redelivery."""
-        loop = asyncio.get_running_loop()
-        try:
-            first = await loop.run_in_executor(
-                None, self.state.first_delivery, CHANNEL, incoming.delivery_id
-            )
-        except StateUnavailable as error:
-            logger.error("STATE UNAVAILABLE, cannot de-duplicate, processing anyway: %s", error)
-            first = True
-        if not first:
-            logger.info(
-                "Telegram redelivered update %s: already handled, dropped", incoming.delivery_id
-            )
-            return
+        """Answer a button press, then hand the stored message to Rasa."""
         if incoming.callback_query_id is not None:
             await self.output.answer_button(incoming.callback_query_id)
         if incoming.text is None:
             return
         await self.output.send_typing(incoming.sender_id)
         metadata = {**incoming.metadata, "brand": self.config.brand}
-        await on_new_message(
+        await run_turn(
             UserMessage(
                 incoming.text,
                 self.output,
@@ -303,11 +298,11 @@ class TelegramInput(InputChannel):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self.webhook = Webhook(self, on_new_message)
         return webhook_blueprint(
             "telegram_webhook",
-            self,
+            self.webhook,
             SECRET_HEADER,
-            on_new_message,
             open_client=self.api.bot,
             close_client=self.api.close,
         )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 
 from connectors.buttons import ButtonSeal
 from connectors.customer_text import as_customer_text
+from connectors.payloads import INTEGER, STRING, Schema, object_of
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,45 @@ class Incoming:
     @property
     def delivery_id(self) -> str:
         return str(self.update_id)
+
+    def to_payload(self) -> dict[str, Any]:
+        """What the inbox keeps of it (JSON)."""
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Incoming:
+        return cls(**payload)
+
+
+_USER = object_of(
+    {"id": INTEGER, "first_name": STRING, "last_name": STRING, "username": STRING},
+    required=("id", "first_name"),
+)
+_MESSAGE = object_of(
+    {
+        "message_id": INTEGER,
+        "chat": object_of({"id": INTEGER}, required=("id",)),
+        "from": _USER,
+        "date": INTEGER,
+        "text": STRING,
+        "sticker": object_of({"emoji": STRING}),
+    },
+    required=("message_id", "chat"),
+)
+UPDATE_SCHEMA = Schema(
+    "Telegram update",
+    object_of(
+        {
+            "update_id": INTEGER,
+            "message": _MESSAGE,
+            "callback_query": object_of(
+                {"id": STRING, "from": _USER, "data": STRING, "message": _MESSAGE},
+                required=("id", "from"),
+            ),
+        },
+        required=("update_id",),
+    ),
+)
 
 
 def _command(text: str) -> tuple[str | None, str]:

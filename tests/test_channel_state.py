@@ -1,4 +1,4 @@
-"""Deliveries seen (with expiry) and customers' last message, shared by workers."""
+"""Customers' last message, shared by workers; button seals; long texts cut."""
 
 from __future__ import annotations
 
@@ -16,24 +16,6 @@ def state(tmp_path) -> ChannelState:
     return ChannelState(f"sqlite:///{tmp_path / 'state.sqlite3'}")
 
 
-def test_a_delivery_is_new_once_per_channel(state):
-    assert state.first_delivery("messenger", "m_1")
-    assert not state.first_delivery("messenger", "m_1")
-    assert state.first_delivery("telegram", "m_1")
-
-
-def test_old_delivery_ids_expire(state):
-    long_ago = datetime.now(timezone.utc) - timedelta(days=4)
-    assert state.first_delivery("messenger", "m_old", now=long_ago)
-    assert state.first_delivery(
-        "messenger", "m_recent", now=datetime.now(timezone.utc) - timedelta(days=1)
-    )
-    state._last_purge = 0.0  # the next write purges
-    assert state.first_delivery("messenger", "m_new")
-    assert state.first_delivery("messenger", "m_old")  # forgotten after 3 days
-    assert not state.first_delivery("messenger", "m_recent")
-
-
 def test_last_customer_message_only_moves_forward(state):
     now = datetime.now(timezone.utc).replace(microsecond=0)
     assert state.last_customer_message("messenger", "c_1") is None
@@ -47,7 +29,7 @@ def test_last_customer_message_only_moves_forward(state):
 def test_unreachable_database_raises_a_specific_error():
     closed_port = ChannelState("postgresql://causette:x@127.0.0.1:9/causette", timeout_s=1)
     with pytest.raises(StateUnavailable):
-        closed_port.first_delivery("messenger", "m_1")
+        closed_port.last_customer_message("messenger", "c_1")
 
 
 def test_sealed_payloads_open_only_with_our_key_and_unchanged():

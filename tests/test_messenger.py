@@ -19,6 +19,7 @@ from connectors.graph_api import GraphApiError
 from connectors.messenger import MessengerInput, OutsideMessagingWindow
 from connectors.messenger_config import MessengerConfig
 from connectors.messenger_events import parse_sender_id
+from connectors.webhook_blueprint import Webhook
 from tests import messenger_payloads as fb
 from tests.fakes.graph_api import FakeGraphApi
 
@@ -62,11 +63,13 @@ class Bot:
 
 
 async def deliver(channel: MessengerInput, bot: Bot, payload: dict, secret: str = APP_SECRET):
+    """POST ``payload`` as Facebook would; wait until what was stored is processed; the status."""
     body, headers = fb.signed(payload, secret.encode())
-    status, _, messages = channel.accept(headers, body)
-    for incoming in messages:
-        channel.queues.submit(incoming.sender_id, lambda i=incoming: channel.process(i, bot))
-    await channel.queues.drain()
+    if channel.webhook is None:
+        channel.webhook = Webhook(channel, bot)
+    channel.webhook.on_new_message = bot
+    status, _ = await channel.webhook.receive(headers, body)
+    await channel.webhook.worker.drain()
     return status
 
 
@@ -160,10 +163,10 @@ async def test_malformed_and_oversized_bodies(channel):
         channel.accept({"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), huge)}, huge)[0] == 413
     )
     odd = b'{"object": "page", "entry": [42, {"id": "1", "messaging": ["x", {}]}]}'
-    status, _, messages = channel.accept(
+    status, reason, messages = channel.accept(
         {"X-Hub-Signature-256": fb.sign(APP_SECRET.encode(), odd)}, odd
     )
-    assert (status, messages) == (200, [])
+    assert (status, reason, messages) == (400, "Messenger delivery: entry.0: type object", [])
 
 
 @pytest.mark.parametrize("typed", ["/restart", '/confirm{"amount": 1}', "  /affirm", "/greet"])

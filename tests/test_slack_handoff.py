@@ -177,12 +177,12 @@ async def test_bot_messages_are_ignored_and_a_person_reply_is_relayed_or_reporte
     thread = channel.escalations.get("esc_1").thread_ts
     # The conversation is on Messenger, which this test process has not configured: a person's
     # reply cannot be delivered, and the thread says so. A bot's message is not even tried.
-    await channel.on_event(sp.bot_message(LYON, thread, "Personne n'a pris cette demande"))
-    await channel.on_event(sp.bot_message(LYON, thread, "écho", legacy=True))
+    await channel.desk.on_event(sp.bot_message(LYON, thread, "Personne n'a pris cette demande"))
+    await channel.desk.on_event(sp.bot_message(LYON, thread, "écho", legacy=True))
     await channel.dispatcher.dispatch_once()
     assert slack.replies(LYON, thread) == []
-    await channel.on_event(sp.thread_message(LYON, thread, "Bonjour !"))
-    await channel.on_event(sp.thread_message(LYON, thread, "note: rappeler demain"))
+    await channel.desk.on_event(sp.thread_message(LYON, thread, "Bonjour !"))
+    await channel.desk.on_event(sp.thread_message(LYON, thread, "note: rappeler demain"))
     await channel.dispatcher.dispatch_once()
     [warning] = [r["text"] for r in slack.replies(LYON, thread)]
     assert "non transmis" in warning
@@ -202,7 +202,7 @@ async def test_claim_then_a_sale_made_by_a_person_is_recorded_for_them(channel, 
     await channel.on_interaction(
         sp.block_action("handoff_claim", "esc_1", channel=LYON, message_ts=thread)
     )
-    await channel.queues.drain()
+    await channel.worker.drain()
     assert channel.escalations.get("esc_1").claimed_by == "U_CM1"
     assert "U_CM1" in str(slack.updates[-1]["blocks"])
 

@@ -1,13 +1,15 @@
 """Channel state and escalations on a real PostgreSQL server (STATE_URL=postgresql://…).
 
-Several workers share these tables: de-duplication, one active escalation per conversation and
-leased work must hold on PostgreSQL as they do on SQLite.
+Several workers share these tables: the inbox (stored once, taken by one worker, in order), one
+active escalation per conversation and leased work must hold on PostgreSQL as on SQLite.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.channels.inbox import Inbox, NewDelivery
 from bot.channels.state import ChannelState
 from bot.handoff.escalation_records import NewEscalation
 from bot.handoff.escalations import Escalations
@@ -37,10 +39,22 @@ def new(escalation_id: str, conversation: str) -> NewEscalation:
     )
 
 
-def test_deliveries_and_last_messages(pg_url):
+def test_deliveries_stored_once_and_taken_by_one_worker(pg_url):
+    one, two = Inbox(ChannelState(pg_url)), Inbox(ChannelState(pg_url))
+    delivery = NewDelivery("messenger", "m_pg_1", "messenger:1:pg", {"text": "salut"})
+    [row] = one.store([delivery])
+    assert two.store([delivery]) == []
+    later = two.store([NewDelivery("messenger", "m_pg_2", "messenger:1:pg", {})])[0]
+    with ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(lambda i: (one, two)[i % 2].claim(row.id, f"w{i}"), range(8)))
+    assert len([t for t in taken if t is not None]) == 1
+    assert two.claim(later.id, "w9") is None  # behind m_pg_1
+    one.done(row.id)
+    assert two.claim(later.id, "w9").delivery_id == "m_pg_2"
+
+
+def test_last_messages(pg_url):
     state, other_worker = ChannelState(pg_url), ChannelState(pg_url)
-    assert state.first_delivery("messenger", "m_pg_1")
-    assert not other_worker.first_delivery("messenger", "m_pg_1")
     now = datetime.now(timezone.utc).replace(microsecond=0)
     state.note_customer_message("messenger", "c_pg", now)
     other_worker.note_customer_message("messenger", "c_pg", now - timedelta(hours=3))

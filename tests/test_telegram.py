@@ -22,13 +22,14 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from sanic import Sanic
 
-from bot.channels.state import ChannelState, StateUnavailable, default_url
+from bot.channels.state import ChannelState, default_url
 from bot.channels.telegram_setup import set_webhook, set_webhook_from_env
 from bot.exit_codes import ExitCode
 from bot.settings import get_settings
 from connectors.telegram import MAX_CALLBACK_DATA, MAX_TEXT, SECRET_HEADER, TelegramInput
 from connectors.telegram_api import TelegramApi
 from connectors.telegram_updates import parse_sender_id, sender_id_for
+from connectors.webhook_blueprint import Webhook
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.telegram_payloads import (
     ATTACHMENTS,
@@ -93,9 +94,11 @@ async def deliver(
 ) -> int:
     """POST ``update`` as Telegram would; process what was accepted; the HTTP status."""
     body = json.dumps(update).encode("utf-8")
-    status, _, incoming = channel.accept({SECRET_HEADER: secret}, body)
-    for item in incoming:
-        await channel.process(item, rasa)
+    if channel.webhook is None:
+        channel.webhook = Webhook(channel, rasa)
+    channel.webhook.on_new_message = rasa
+    status, _ = await channel.webhook.receive({SECRET_HEADER: secret}, body)
+    await channel.webhook.worker.drain()
     return status
 
 
@@ -218,22 +221,21 @@ async def test_a_redelivered_update_is_processed_once_even_after_a_restart(
     assert len(rasa.messages) == 2  # a new update_id is a new message
 
 
-async def test_when_the_state_database_is_down_messages_are_processed_anyway(
+async def test_when_the_state_database_is_down_nothing_is_acknowledged(
     channel: TelegramInput, rasa: RasaRecorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class DownState(ChannelState):
-        def __init__(self) -> None:
-            pass
+    down = TelegramInput(
+        channel.config,
+        state=ChannelState("postgresql://causette:x@127.0.0.1:9/causette", timeout_s=1),
+        api=channel.api,
+    )
 
-        def first_delivery(self, channel: str, delivery_id: str, now: Any = None) -> bool:
-            raise StateUnavailable("connection refused")
+    assert await deliver(down, text_update(11, "Bonjour"), rasa) == 503  # Telegram retries
 
-    down = TelegramInput(channel.config, state=DownState(), api=channel.api)
-
-    await deliver(down, text_update(11, "Bonjour"), rasa)
-
-    assert rasa.texts == ["Bonjour"]
+    assert rasa.texts == []
     assert "STATE UNAVAILABLE" in caplog.text
+    assert await deliver(channel, text_update(11, "Bonjour"), rasa) == 200  # the retry
+    assert rasa.texts == ["Bonjour"]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,36 +36,20 @@ from bot.handoff.escalation_records import (
     NewEscalation,
     OutboxItem,
 )
-from bot.storage import SchemaOnce, make_engine
+from bot.storage import SchemaOnce, backoff, make_engine, naive_utc
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
-MAX_BACKOFF_S = 300.0
+LEASE = timedelta(seconds=30)  # a post times out after 10 s
 
 
 class EscalationsUnavailable(RuntimeError):
     """The database did not answer."""
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait before attempt ``attempts + 1``: 2, 4, 8 … seconds, at most 5 minutes."""
-    return timedelta(seconds=min(MAX_BACKOFF_S, 2.0 ** max(1, attempts)))
-
-
 def next_try(attempts: int, wait: timedelta | None) -> datetime:
     """When to try again after ``attempts`` failures: the backoff, or longer if asked to wait."""
-    return _now() + max(wait or timedelta(0), backoff(attempts))
+    return naive_utc() + max(wait or timedelta(0), backoff(attempts))
 
 
 def escalation_id_for(conversation_id: str, message_key: str) -> str:
@@ -118,7 +102,7 @@ class Escalations:
             ).first()
             if existing is not None:
                 return Escalation.from_row(existing), False
-            now = _now()
+            now = naive_utc()
             row = {
                 **{k: v for k, v in asdict(new).items() if k not in ("card", "remind_at")},
                 "card": json.dumps(new.card, ensure_ascii=False),
@@ -127,7 +111,7 @@ class Escalations:
                 "post_attempts": 0,
                 "post_next_at": now,
                 "post_uncertain": False,
-                "remind_at": _naive(new.remind_at),
+                "remind_at": naive_utc(new.remind_at) if new.remind_at else None,
             }
             connection.execute(ESCALATIONS.insert().values(**row))
             created = connection.execute(
@@ -181,7 +165,7 @@ class Escalations:
         now: datetime | None,
         limit: int,
     ) -> list[Any]:
-        moment = _naive(now) or _now()
+        moment = naive_utc(now)
         free = table.c.lease_until.is_(None) | (table.c.lease_until < moment)
         due = table.c[due_column] <= moment
 
@@ -208,13 +192,28 @@ class Escalations:
             return [Escalation.from_row(row) for row in rows]
         return [OutboxItem(r.id, r.key, r.escalation_id, r.text, r.attempts) for r in rows]
 
+    def posting(self, escalation_id: str) -> None:
+        """A post is about to be sent: until it is known to have failed, it may have gone
+        through (the server may die waiting for Slack), so the next try looks in the channel
+        before posting again."""
+        self._run(
+            "record a post attempt",
+            lambda c: c.execute(
+                ESCALATIONS.update()
+                .where(ESCALATIONS.c.id == escalation_id)
+                .values(post_uncertain=True)
+            ),
+        )
+
     def posted(self, escalation_id: str, thread_ts: str) -> None:
         self._run(
             "record a thread",
             lambda c: c.execute(
                 ESCALATIONS.update()
                 .where(ESCALATIONS.c.id == escalation_id)
-                .values(thread_ts=thread_ts, posted_at=_now(), lease_until=None, post_error=None)
+                .values(
+                    thread_ts=thread_ts, posted_at=naive_utc(), lease_until=None, post_error=None
+                )
             ),
         )
 
@@ -246,7 +245,7 @@ class Escalations:
             exists = connection.execute(sa.select(OUTBOX.c.id).where(OUTBOX.c.key == key)).first()
             if exists:
                 return False
-            now = _now()
+            now = naive_utc()
             connection.execute(
                 OUTBOX.insert().values(
                     key=key[:255],
@@ -278,7 +277,7 @@ class Escalations:
             lambda c: c.execute(
                 OUTBOX.update()
                 .where(OUTBOX.c.id == item_id)
-                .values(sent_at=_now(), lease_until=None)
+                .values(sent_at=naive_utc(), lease_until=None)
             ),
         )
 
@@ -310,7 +309,7 @@ class Escalations:
 
     def due_reminders(self, now: datetime | None = None) -> list[Escalation]:
         """Posted, unclaimed escalations past their reminder time, not reminded yet."""
-        moment = _naive(now) or _now()
+        moment = naive_utc(now)
         rows = self._run(
             "find due reminders",
             lambda c: c.execute(
@@ -333,7 +332,7 @@ class Escalations:
             lambda c: c.execute(
                 ESCALATIONS.update()
                 .where(ESCALATIONS.c.id == escalation_id)
-                .values(reminded_at=_now())
+                .values(reminded_at=naive_utc())
             ),
         )
         return queued
@@ -341,7 +340,7 @@ class Escalations:
     def claim(self, escalation_id: str, user: str) -> Escalation | None:
         """Mark claimed by ``user`` if still open; the escalation after the change (or as is)."""
         self._transition(
-            escalation_id, "open", status="claimed", claimed_at=_now(), claimed_by=user
+            escalation_id, "open", status="claimed", claimed_at=naive_utc(), claimed_by=user
         )
         return self.get(escalation_id)
 
@@ -355,7 +354,7 @@ class Escalations:
                     .where(
                         (ESCALATIONS.c.id == escalation_id) & ESCALATIONS.c.first_reply_at.is_(None)
                     )
-                    .values(first_reply_at=_now())
+                    .values(first_reply_at=naive_utc())
                 ).rowcount
             ),
         )
@@ -367,7 +366,7 @@ class Escalations:
             escalation_id,
             ("open", "claimed"),
             status="resolved",
-            resolved_at=_now(),
+            resolved_at=naive_utc(),
             resolved_by=user,
         )
 

@@ -44,8 +44,10 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return value.strip()
 
 
-def parse_timestamp(value: str) -> datetime:
+def parse_timestamp(value: Any) -> datetime:
     """ISO 8601 date or date-time; naive values are UTC."""
+    if not isinstance(value, str):
+        raise ConversionError("'ordered_at' must be an ISO 8601 date in a string")
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as error:

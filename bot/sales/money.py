@@ -22,6 +22,8 @@ def parse_amount(value: Any) -> int:
         raise AmountError(f"amount {value!r} is not a number") from error
     if not amount.is_finite() or amount < 0:
         raise AmountError(f"amount {value!r} must be a positive number")
+    if amount * 100 > MAX_AMOUNT_CENTS:
+        raise AmountError(f"amount {value!r} is implausibly large")
     if amount != amount.quantize(Decimal("0.01")):
         raise AmountError(f"amount {value!r} has more than two decimals")
     cents = int(amount * 100)
