@@ -49,13 +49,13 @@ def message_id_for(delivery: Delivery) -> str:
 class DeliveryWorker:
     """Takes one channel's stored deliveries and hands each to ``handle``. One per server."""
 
-    def __init__(self, name: str, inbox: Inbox, handle: Handler, poll_s: float = POLL_S) -> None:
-        self.name = name
+    def __init__(self, channel: str, inbox: Inbox, handle: Handler, poll_s: float = POLL_S) -> None:
+        self.name = channel  # the inbox rows it takes are this channel's
         self.inbox = inbox
         self.handle = handle
         self.poll_s = poll_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.queues = SenderQueues(name)
+        self.queues = SenderQueues(channel)
         self._queued: set[int] = set()
         self._held: set[int] = set()
         self._stopping = False
@@ -107,7 +107,7 @@ class DeliveryWorker:
         """Renew our leases and submit what can be taken; how many rows were submitted."""
         if self._held:
             await asyncio.to_thread(self.inbox.renew, sorted(self._held), self.owner)
-        found = await asyncio.to_thread(self.inbox.runnable)
+        found = await asyncio.to_thread(self.inbox.runnable, self.name)
         fresh = [row for row in found if row.id not in self._queued]
         for row in fresh:
             self.submit(row)

@@ -112,10 +112,11 @@ def test_runnable_lists_the_first_unfinished_row_of_each_conversation(inbox):
     [c1] = inbox.store([new("c1", "C")], now=T0)
     inbox.claim(a1.id, "w1", now=T0)  # A busy: nothing of A to take
     inbox.claim(c1.id, "dead", now=T0 - LEASE * 2)  # C abandoned: take it again
-    assert [s.id for s in inbox.runnable(now=T0)] == [b1.id, c1.id]
+    assert [s.id for s in inbox.runnable("messenger", now=T0)] == [b1.id, c1.id]
     inbox.done(b1.id)
-    assert [s.id for s in inbox.runnable(now=T0)] == [b2.id, c1.id]
-    assert a2.id not in [s.id for s in inbox.runnable(now=T0)]
+    assert [s.id for s in inbox.runnable("messenger", now=T0)] == [b2.id, c1.id]
+    assert a2.id not in [s.id for s in inbox.runnable("messenger", now=T0)]
+    assert inbox.runnable("telegram", now=T0) == []  # each channel takes its own
 
 
 def test_nothing_is_stored_when_the_database_is_down():

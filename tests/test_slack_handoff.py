@@ -5,6 +5,8 @@ The real slack_sdk AsyncWebClient talks to a fake Slack Web API on loopback.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -145,6 +147,24 @@ async def test_work_survives_a_restart(channel, slack):
     make_due(restarted)
     await restarted.dispatcher.dispatch_once()
     assert len(slack.messages(LYON)) == 1
+
+
+async def test_a_server_killed_while_posting_does_not_post_a_second_thread(channel, slack):
+    """The post reached Slack, then the process died before it could record the thread."""
+    open_escalation(channel)
+    slack.stall_next(1, seconds=1.0)  # Slack posts at once but answers late
+    posting = asyncio.get_running_loop().create_task(channel.dispatcher.dispatch_once())
+    await asyncio.sleep(0.5)
+    posting.cancel()  # the process dies while it waits for Slack's answer
+    with contextlib.suppress(asyncio.CancelledError):
+        await posting
+    assert len(slack.messages(LYON)) == 1
+    restarted = SlackHandoffInput(TOKEN, SECRET, slack.url, timeout_s=1)  # same database
+    with restarted.escalations.engine.begin() as connection:  # the dead worker's lease ends
+        connection.execute(ESCALATIONS.update().values(lease_until=None))
+    await restarted.dispatcher.dispatch_once()
+    assert len(slack.messages(LYON)) == 1
+    assert restarted.escalations.get("esc_1").thread_ts == slack.messages(LYON)[0]["ts"]
 
 
 def test_a_conversation_has_one_active_escalation(channel):

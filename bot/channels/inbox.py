@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=15)  # renewed every poll (2 s) while its worker lives
 MAX_ATTEMPTS = 5
 PURGE_EVERY_S = 600.0
 SCAN_LIMIT = 5000  # unfinished rows looked at per scan for work to take
@@ -236,8 +236,9 @@ class Inbox:
             ),
         )
 
-    def runnable(self, now: datetime | None = None, limit: int = 100) -> list[Stored]:
-        """Rows that can be taken now, at most one per conversation (its earliest unfinished)."""
+    def runnable(self, channel: str, now: datetime | None = None, limit: int = 100) -> list[Stored]:
+        """``channel``'s rows that can be taken now, at most one per conversation (its earliest
+        unfinished)."""
         moment = naive_utc(now)
 
         def work(connection: Connection) -> list[Stored]:
@@ -247,7 +248,7 @@ class Inbox:
                     INBOX.c.conversation_id,
                     _takeable(moment).label("takeable"),
                 )
-                .where(INBOX.c.status.in_(UNFINISHED))
+                .where((INBOX.c.channel == channel) & INBOX.c.status.in_(UNFINISHED))
                 .order_by(INBOX.c.id)
                 .limit(SCAN_LIMIT)
             ).fetchall()

@@ -22,7 +22,7 @@ def parse_amount(value: Any) -> int:
         raise AmountError(f"amount {value!r} is not a number") from error
     if not amount.is_finite() or amount < 0:
         raise AmountError(f"amount {value!r} must be a positive number")
-    if amount * 100 > MAX_AMOUNT_CENTS:
+    if amount > Decimal(MAX_AMOUNT_CENTS) / 100:  # compared, not multiplied: 1e999999 overflows
         raise AmountError(f"amount {value!r} is implausibly large")
     if amount != amount.quantize(Decimal("0.01")):
         raise AmountError(f"amount {value!r} has more than two decimals")
