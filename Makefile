@@ -24,7 +24,7 @@ export TRACKER_STORE_DB ?= rasa
 
 TRAIN_INPUTS := config.yml domain.yml bot/brand/places.yml $(shell find data brands -name '*.yml' -not -path 'brands/copy/*' 2>/dev/null) $(wildcard components/*.py)
 
-.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger bench-webhook lock lint clean
+.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger bench-webhook bench-door lock lint clean
 
 help:
 	@echo "make run        install, train if needed, start the action server and open rasa shell"
@@ -34,6 +34,7 @@ help:
 	@echo "make bench-nlu  NLU benchmark, written to docs/benchmarks.md"
 	@echo "make bench-ledger  ledger write and report benchmark, written to docs/benchmarks.md"
 	@echo "make bench-webhook Messenger webhook acknowledgement under 20 senders, docs/benchmarks.md"
+	@echo "make bench-door    what refused and malformed requests cost the real server, docs/benchmarks.md"
 
 install: $(STAMP)
 
@@ -79,6 +80,9 @@ bench-ledger: $(STAMP)
 
 bench-webhook: $(STAMP)
 	$(PY) bench/webhook_bench.py
+
+bench-door: train
+	$(PY) bench/door_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions components connectors tests bench

@@ -8,13 +8,17 @@ applies their migrations, once per process, in order.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -22,6 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Migration = tuple[int, str, Callable[[Connection], None]]
 
@@ -167,3 +173,50 @@ def backoff(attempts: int, cap: timedelta = timedelta(minutes=5)) -> timedelta:
 def database_url(variable: str, var_dir: Path, file_name: str) -> str:
     """The URL in the environment variable ``variable``, else a SQLite file under ``var_dir``."""
     return os.environ.get(variable, "").strip() or f"sqlite:///{var_dir / file_name}"
+
+
+class Writer:
+    """One thread that runs a process's writes to one database, urgent ones first.
+
+    SQLite lets one connection write at a time and makes the others sleep and retry (up to 100 ms
+    a try); writing from a single thread per process instead makes each write wait only for the
+    one running. Urgent work (a webhook acknowledging a delivery) goes before the rest (turns
+    marking their progress), in arrival order within each kind.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Callable[..., T], *args: Any, urgent: bool = False) -> Future[T]:
+        future: Future[T] = Future()
+        self._queue.put((0 if urgent else 1, next(self._order), future, call, args))
+        return future
+
+    async def run(self, call: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        """``call(*args)`` on the writer thread, awaited."""
+        return await asyncio.wrap_future(self.submit(call, *args, urgent=urgent))
+
+    def _work(self) -> None:
+        while True:
+            _, _, future, call, args = self._queue.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call(*args))
+            except BaseException as error:  # handed to the waiting coroutine
+                future.set_exception(error)
+
+
+_WRITERS: dict[str, Writer] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def writer_for(url: str) -> Writer:
+    """The process's writer for the database at ``url`` (one per database)."""
+    with _WRITERS_LOCK:
+        if url not in _WRITERS:
+            _WRITERS[url] = Writer(f"writer-{len(_WRITERS)}")
+        return _WRITERS[url]

@@ -72,7 +72,7 @@ class DeliveryWorker:
         try:
             if self._stopping:
                 return
-            delivery = await asyncio.to_thread(self.inbox.claim, row_id, self.owner)
+            delivery = await self.inbox.state.write(self.inbox.claim, row_id, self.owner)
             if delivery is None:
                 return  # done, someone else's, or waiting behind its conversation
             self._held.add(row_id)
@@ -89,9 +89,11 @@ class DeliveryWorker:
                 if not isinstance(error, NotReady):
                     logger.exception("%s: delivery %s failed", self.name, delivery.delivery_id)
                 reason = f"{type(error).__name__}: {error}"
-                await asyncio.to_thread(self.inbox.retry_later, row_id, delivery.attempts, reason)
+                await self.inbox.state.write(
+                    self.inbox.retry_later, row_id, delivery.attempts, reason
+                )
                 return
-            await asyncio.to_thread(self.inbox.done, row_id)
+            await self.inbox.state.write(self.inbox.done, row_id)
         except StateUnavailable as error:
             # Taken again once its lease ends; a turn already saved is then not run twice.
             logger.error(
@@ -106,7 +108,7 @@ class DeliveryWorker:
     async def poll_once(self) -> int:
         """Renew our leases and submit what can be taken; how many rows were submitted."""
         if self._held:
-            await asyncio.to_thread(self.inbox.renew, sorted(self._held), self.owner)
+            await self.inbox.state.write(self.inbox.renew, sorted(self._held), self.owner)
         found = await asyncio.to_thread(self.inbox.runnable, self.name)
         fresh = [row for row in found if row.id not in self._queued]
         for row in fresh:
@@ -243,7 +245,7 @@ class DeliveryTurn:
 
     async def _note_sent(self, count: int) -> None:
         try:
-            await asyncio.to_thread(self.inbox.note_sent, self.delivery.id, count)
+            await self.inbox.state.write(self.inbox.note_sent, self.delivery.id, count)
         except StateUnavailable as error:
             logger.error("STATE UNAVAILABLE, a sent message was not counted: %s", error)
 

@@ -314,7 +314,7 @@ class MessengerInput(InputChannel):
             logger.error("message for page %s, which has no token here: ignored", incoming.page_id)
             return
         try:
-            await asyncio.to_thread(
+            await self.state.write(
                 self.state.note_customer_message,
                 CHANNEL,
                 pseudonym(incoming.sender_id),

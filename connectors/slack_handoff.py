@@ -34,7 +34,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.inbox import Delivery, Inbox, NewDelivery
+from bot.channels.inbox import Delivery, Inbox, InboxDoor, NewDelivery
 from bot.channels.state import ChannelState, StateUnavailable
 from bot.handoff.escalations import Escalations
 from bot.handoff.sale_modal import SaleInputError, read_sale_submission
@@ -164,6 +164,7 @@ class SlackHandoffInput(InputChannel):
         self.escalations = Escalations.from_env(settings.var_dir)
         self.state = ChannelState.from_env(settings.var_dir)
         self.inbox = Inbox(self.state)
+        self.door = InboxDoor(self.inbox)
         self.desk = SlackDesk(self.client, self.escalations, Ledger.from_env(settings.var_dir))
         self.worker = DeliveryWorker(CHANNEL, self.inbox, self._handle)
         self.dispatcher = SlackDispatcher(self.client, self.escalations, tick_s)
@@ -182,7 +183,7 @@ class SlackHandoffInput(InputChannel):
 
     async def _store(self, deliveries: list[NewDelivery]) -> int:
         """Store and run; how many were new. Raises StateUnavailable."""
-        stored = await asyncio.to_thread(self.inbox.store, deliveries)
+        stored = await self.door.store(deliveries)
         for row in stored:
             self.worker.submit(row)
         return len(stored)

@@ -19,7 +19,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbox import Delivery, Inbox, NewDelivery
+from bot.channels.inbox import Delivery, Inbox, InboxDoor, NewDelivery
 from bot.channels.state import ChannelState, StateUnavailable
 from connectors.delivery_worker import DeliveryTurn, DeliveryWorker, OnNewMessage
 from connectors.payloads import read_body
@@ -66,6 +66,7 @@ class Webhook:
         self.channel = channel
         self.on_new_message = on_new_message
         self.inbox = Inbox(channel.state)
+        self.door = InboxDoor(self.inbox)
         self.worker = DeliveryWorker(channel.name(), self.inbox, self._handle)
         self.agent: Any = None  # Rasa's agent, once the server runs (to check saved turns)
 
@@ -79,7 +80,7 @@ class Webhook:
             NewDelivery(name, m.delivery_id, m.sender_id, m.to_payload()) for m in messages
         ]
         try:
-            stored = await asyncio.to_thread(self.inbox.store, deliveries)
+            stored = await self.door.store(deliveries)
         except StateUnavailable as error:
             logger.error(
                 "STATE UNAVAILABLE, %s delivery not acknowledged (the platform sends it again): %s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from bot.channels.inbox import (
     LEASE,
     MAX_ATTEMPTS,
     Inbox,
+    InboxDoor,
     NewDelivery,
     Stored,
 )
@@ -132,3 +134,30 @@ def test_a_version_1_database_gets_the_inbox(tmp_path):
     assert inbox.store([new("m_1")]) != []
     tables = set(sa.inspect(inbox.engine).get_table_names())
     assert {"inbox", "customer_contacts"} <= tables and "deliveries_seen" not in tables
+
+
+async def test_webhooks_writing_at_once_share_a_transaction_and_a_redelivery_is_stored_once(inbox):
+    door = InboxDoor(inbox)
+    calls = []
+    store = inbox.store_keyed
+
+    def counted(*args):
+        calls.append(len(args[0]))
+        return store(*args)
+
+    inbox.store_keyed = counted
+    answers = await asyncio.gather(
+        *(door.store([new(f"m_{i}", f"C{i}")]) for i in range(20)),
+        door.store([new("m_3", "C3")]),  # Facebook redelivered m_3 meanwhile
+    )
+    assert [len(a) for a in answers] == [1] * 20 + [0]
+    assert sum(calls) == 21 and len(calls) <= 2  # one or two transactions, not 21
+    assert inbox.counts() == {"pending": 20}
+
+
+async def test_when_the_database_is_down_every_waiting_webhook_is_told():
+    door = InboxDoor(Inbox(ChannelState("postgresql://causette:x@127.0.0.1:9/c", timeout_s=1)))
+    answers = await asyncio.gather(
+        door.store([new("m_1")]), door.store([new("m_2")]), return_exceptions=True
+    )
+    assert all(isinstance(a, StateUnavailable) for a in answers)

@@ -1,5 +1,5 @@
-"""What the customer channels share below the connectors: deliveries seen and customers' last
-messages (the state database), which channels to serve, and the Telegram bot's set-up.
+"""What the customer channels share below the connectors: the inbox of deliveries and customers'
+last messages (the state database), which channels to serve, and the Telegram bot's set-up.
 
 The channels themselves (webhooks, Send APIs) are in ``connectors/``.
 

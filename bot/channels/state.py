@@ -16,8 +16,10 @@ delivers it again later.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -29,9 +31,12 @@ from bot.storage import (
     make_engine,
     naive_utc,
     version_table,
+    writer_for,
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 STATE_URL = "STATE_URL"
 DELIVERY_TTL = timedelta(days=3)
@@ -110,11 +115,16 @@ class ChannelState:
 
     def __init__(self, url: str, timeout_s: float = 2.0) -> None:
         self.engine = make_engine(url, timeout_s)
+        self.writer = writer_for(url)  # this process's writes to it, acknowledgements first
         self._schema = SchemaOnce(self.engine, MIGRATIONS, VERSIONS, StateUnavailable)
 
     @classmethod
     def from_env(cls, var_dir: Path) -> ChannelState:
         return cls(default_url(var_dir))
+
+    async def write(self, call: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        """Run ``call(*args)``, a write to this database, on its writer thread (:class:`Writer`)."""
+        return await self.writer.run(call, *args, urgent=urgent)
 
     def ensure_schema(self) -> None:
         """Create or migrate the tables (servers call it at start, off the request path)."""
