@@ -108,7 +108,11 @@ class DeliveryWorker:
     async def poll_once(self) -> int:
         """Renew our leases and submit what can be taken; how many rows were submitted."""
         if self._held:
-            await self.inbox.state.write(self.inbox.renew, sorted(self._held), self.owner)
+            # Ahead of other writes: a lease that lapsed while its turn runs would let another
+            # worker run the turn too.
+            await self.inbox.state.write(
+                self.inbox.renew, sorted(self._held), self.owner, urgent=True
+            )
         found = await asyncio.to_thread(self.inbox.runnable, self.name)
         fresh = [row for row in found if row.id not in self._queued]
         for row in fresh:

@@ -34,7 +34,8 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.inbox import Delivery, Inbox, InboxDoor, NewDelivery
+from bot.channels.inbox import Delivery, Inbox, NewDelivery
+from bot.channels.inbox_door import InboxDoor
 from bot.channels.state import ChannelState, StateUnavailable
 from bot.handoff.escalations import Escalations
 from bot.handoff.sale_modal import SaleInputError, read_sale_submission

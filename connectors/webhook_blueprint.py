@@ -19,7 +19,8 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbox import Delivery, Inbox, InboxDoor, NewDelivery
+from bot.channels.inbox import Delivery, Inbox, NewDelivery
+from bot.channels.inbox_door import InboxDoor
 from bot.channels.state import ChannelState, StateUnavailable
 from connectors.delivery_worker import DeliveryTurn, DeliveryWorker, OnNewMessage
 from connectors.payloads import read_body

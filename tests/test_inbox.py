@@ -13,10 +13,10 @@ from bot.channels.inbox import (
     LEASE,
     MAX_ATTEMPTS,
     Inbox,
-    InboxDoor,
     NewDelivery,
     Stored,
 )
+from bot.channels.inbox_door import InboxDoor
 from bot.channels.state import INBOX, MIGRATIONS, VERSIONS, ChannelState, StateUnavailable
 from bot.storage import backoff, make_engine, migrate
 
