@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from bench.benchmarks_doc import write_section  # noqa: E402
 from tests import malformed_payloads as bad  # noqa: E402
 from tests.e2e.conftest import (  # noqa: E402
     CONVERSION_WEBHOOK_SECRET,
@@ -44,9 +45,6 @@ from tests.e2e.test_robustness import ENDPOINTS, FIFTY_MB, post_chunked, post_de
 from tests.fakes.graph_api import FakeGraphApi  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramApi  # noqa: E402
-
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- door-bench:begin -->", "<!-- door-bench:end -->"
 
 
 def rasa_pid(serve_pid: int) -> int:
@@ -73,9 +71,9 @@ def rss_mib(pid: int) -> float:
 
 def write_doc(rows: list[str], rounds: int) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    section = "\n".join(
+    return write_section(
+        "door-bench",
         [
-            BEGIN,
             f"Measured {stamp} on {os.cpu_count()} cores, {platform.machine()}, Python "
             f"{platform.python_version()} by `make bench-door` ({rounds} rounds per endpoint).",
             "",
@@ -83,16 +81,8 @@ def write_doc(rows: list[str], rounds: int) -> str:
             "| median answer ms |",
             "|---|---|---|---|---|---|---|",
             *rows,
-            END,
-        ]
+        ],
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
-    return section
 
 
 def measure(pid: int, label: str, attempts: list) -> str:

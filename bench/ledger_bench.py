@@ -26,12 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.benchmarks_doc import write_section  # noqa: E402
 from bot.brand.brand_file import load_brand
 from bot.sales.ledger import EVENTS, EventKind, FunnelEvent, Ledger
 from bot.sales.report import as_text, build_report, plot
 
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- ledger-bench:begin -->", "<!-- ledger-bench:end -->"
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 
 # A plausible mix: most events are triaged messages; a few percent are sales.
@@ -122,21 +121,11 @@ def write_doc(url_kind: str, rec: dict, rep: dict) -> str:
             f"{rep['report_s'] * 1000 / rep['events']:.4f} |",
         ]
     )
-    section = "\n".join(
-        [
-            BEGIN,
-            f"Measured {time.strftime('%Y-%m-%d')} on {cpu} by `make bench-ledger`.",
-            "",
-            table,
-            END,
-        ]
+    write_section(
+        "ledger-bench",
+        [f"Measured {time.strftime('%Y-%m-%d')} on {cpu} by `make bench-ledger`.", "", table],
+        heading="## Ledger",
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## Ledger\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
     return table
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.benchmarks_doc import write_section  # noqa: E402
 from bot.nlu.categories import Category, category_of
 from bot.nlu.triage import triage_from_parse
 
@@ -41,8 +42,6 @@ HELD_OUT = {
     "blind": ROOT / "tests" / "nlu" / "blind.yml",
 }
 EVALS = (*HELD_OUT, "split")
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- nlu-bench:begin -->", "<!-- nlu-bench:end -->"
 
 TRAIN_SNIPPET = """
 import sys
@@ -226,9 +225,9 @@ def merge_previous(results: list[dict]) -> list[dict]:
 
 def write_doc(results: list[dict]) -> None:
     cpu = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-    section = "\n".join(
+    write_section(
+        "nlu-bench",
         [
-            BEGIN,
             f"Measured {time.strftime('%Y-%m-%d')} on {cpu} by `make bench-nlu`.",
             (
                 "`heldout` and `blind`: trained on all of `data/nlu/`, tested on "
@@ -255,15 +254,9 @@ def write_doc(results: list[dict]) -> None:
                     *(f"- {t!r}: {g} / {p}" for t, g, p in r[key]["errors"]),
                 )
             ],
-            END,
-        ]
+        ],
+        heading="## NLU",
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n## NLU\n\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
 
 
 def main() -> int:

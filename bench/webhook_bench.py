@@ -34,11 +34,10 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 
+from bench.benchmarks_doc import write_section  # noqa: E402
 from tests import messenger_payloads as fb  # noqa: E402
 from tests.fakes.graph_api import FakeGraphApi  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- webhook-bench:begin -->", "<!-- webhook-bench:end -->"
 APP_SECRET = "bench-app-secret-0123456789abcdef"
 TOKEN = "bench-page-token-0123456789"
 
@@ -107,9 +106,9 @@ def percentile(values: list[float], q: float) -> float:
 def write_doc(args: argparse.Namespace, timings: list[float], answered: int, took: float) -> str:
     ms = [t * 1000 for t in timings]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    section = "\n".join(
+    return write_section(
+        "webhook-bench",
         [
-            BEGIN,
             f"Measured {stamp} on {os.cpu_count()} cores, {platform.machine()}, Python "
             f"{platform.python_version()} by `make bench-webhook`.",
             "",
@@ -119,16 +118,8 @@ def write_doc(args: argparse.Namespace, timings: list[float], answered: int, too
             f"| {args.senders} | {len(ms)} | {args.nlu_seconds:g} | "
             f"{statistics.median(ms):.1f} | {percentile(ms, 0.95):.1f} | "
             f"{percentile(ms, 0.99):.1f} | {max(ms):.1f} | {answered} | {took:.1f} |",
-            END,
-        ]
+        ],
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
-    return section
 
 
 def main() -> int:

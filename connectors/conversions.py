@@ -33,12 +33,17 @@ from bot.keys import CONVERSION_WEBHOOK_SECRET, require_secret
 from bot.sales.conversions import ConversionError, parse_conversion, record
 from bot.sales.ledger import ConversionStatus, Ledger, LedgerUnavailable, utcnow
 from bot.settings import get_settings
-from connectors.payloads import PayloadError, decode_json, read_body
+from connectors.payloads import (
+    PayloadError,
+    decode_json,
+    read_body,
+    same_signature,
+    timestamp_is_fresh,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
-MAX_CLOCK_SKEW_S = 5 * 60
 TIMESTAMP_HEADER = "X-Conversion-Timestamp"
 SIGNATURE_HEADER = "X-Conversion-Signature"
 
@@ -53,15 +58,9 @@ def signature_is_valid(
     secret: bytes, timestamp: str | None, signature: str | None, body: bytes, now: float
 ) -> bool:
     """Constant-time check of the signature, and of the timestamp's 5-minute window."""
-    if not timestamp or not signature:
+    if not timestamp_is_fresh(timestamp, now):
         return False
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        return False
-    if abs(now - sent_at) > MAX_CLOCK_SKEW_S:
-        return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature.strip())
+    return same_signature(sign(secret, timestamp, body), signature)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from connectors.customer_text import split_text
 from connectors.graph_api import GraphApi, GraphApiError
 from connectors.messenger_config import MessengerConfig, Page
 from connectors.messenger_events import CHANNEL, Incoming, parse_sender_id, read_delivery
-from connectors.payloads import PayloadError, decode_json
+from connectors.payloads import PayloadError, decode_json, same_signature
 from connectors.webhook_blueprint import Webhook, webhook_blueprint
 
 logger = logging.getLogger(__name__)
@@ -72,9 +72,7 @@ def sign(app_secret: bytes, body: bytes) -> str:
 
 
 def signature_is_valid(app_secret: bytes, header: str | None, body: bytes) -> bool:
-    if not header:
-        return False
-    return hmac.compare_digest(sign(app_secret, body), header.strip())
+    return same_signature(sign(app_secret, body), header)
 
 
 # --- outbound --------------------------------------------------------------------------------

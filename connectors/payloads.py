@@ -9,6 +9,7 @@ log that never quotes the payload (customer text stays out of logs), never a 500
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
@@ -18,10 +19,29 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
 MAX_DEPTH = 32
+MAX_CLOCK_SKEW_S = 5 * 60
 
 
 class PayloadError(ValueError):
     """A request body that is not what the endpoint takes; the message says why, briefly."""
+
+
+def same_signature(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of the signature we compute with the one a request carries.
+
+    Compared as bytes: a header with non-ASCII characters is a wrong signature, not an error.
+    """
+    if not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.strip().encode("utf-8"))
+
+
+def timestamp_is_fresh(timestamp: str | None, now: float) -> bool:
+    """Whether a signed request's ``timestamp`` (Unix seconds) is within 5 minutes of ``now``:
+    a request recorded and replayed later is refused."""
+    if not timestamp or not timestamp.isascii() or not timestamp.isdigit():
+        return False  # int() would take "١٧٠٠٠٠٠٠٠٠" too, which the signature cannot encode
+    return abs(now - int(timestamp)) <= MAX_CLOCK_SKEW_S
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:

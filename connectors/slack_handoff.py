@@ -52,6 +52,8 @@ from connectors.payloads import (
     decode_json,
     object_of,
     read_body,
+    same_signature,
+    timestamp_is_fresh,
 )
 from connectors.slack_desk import SlackDesk, is_person_reply
 from connectors.slack_dispatcher import NETWORK_ERRORS, TICK_S, SlackDispatcher
@@ -62,7 +64,6 @@ CHANNEL = "slack_handoff"
 DEFAULT_API_URL = "https://slack.com/api/"
 SLACK_TIMEOUT_S = 10
 MAX_BODY_BYTES = 1024 * 1024
-MAX_CLOCK_SKEW_S = 5 * 60
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
 EVENT_FIELDS = ("type", "subtype", "user", "bot_id", "text", "channel", "thread_ts", "ts")
@@ -113,17 +114,10 @@ def signature_is_valid(
     Computed on the bytes: ``slack_sdk``'s verifier decodes the body first, which fails on
     invalid UTF-8 before anything is verified.
     """
-    if not timestamp or not signature:
-        return False
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        return False
-    if abs(now - sent_at) > MAX_CLOCK_SKEW_S:
+    if not timestamp_is_fresh(timestamp, now):
         return False
     signed = b"v0:" + timestamp.encode("utf-8") + b":" + body
-    expected = "v0=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode("utf-8"), signature.strip().encode("utf-8"))
+    return same_signature("v0=" + hmac.new(secret, signed, hashlib.sha256).hexdigest(), signature)
 
 
 class SlackHandoffInput(InputChannel):

@@ -94,3 +94,43 @@ def test_the_reason_names_the_place_not_the_value():
         400,
         "Messenger delivery: entry.0.messaging.0.message.text: type string",
     )
+
+
+async def test_headers_with_odd_characters_are_refused_not_errors(doors):
+    """A signature or timestamp header with non-ASCII characters (which a proxy may pass on)."""
+    body = b"{}"
+    odd = [
+        bad.Case(
+            "messenger",
+            "messenger/webhook",
+            body,
+            bad.fixed({"X-Hub-Signature-256": "sha256=é"}),
+            403,
+        ),
+        bad.Case(
+            "conversions",
+            "conversions/webhook",
+            body,
+            bad.fixed(
+                {"X-Conversion-Timestamp": "١٧٠٠٠٠٠٠٠٠", "X-Conversion-Signature": "sha256=x"}
+            ),
+            401,
+        ),
+        bad.Case(
+            "slack",
+            "slack_handoff/events",
+            body,
+            bad.fixed(
+                {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=é"}
+            ),
+            401,
+        ),
+        bad.Case(
+            "telegram",
+            "telegram/webhook",
+            body,
+            bad.fixed({"X-Telegram-Bot-Api-Secret-Token": "sécret"}),
+            403,
+        ),
+    ]
+    assert [(await doors(case))[0] for case in odd] == [case.status for case in odd]
