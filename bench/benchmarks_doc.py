@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import platform
+from datetime import datetime, timezone
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -20,3 +23,12 @@ def write_section(name: str, lines: list[str], heading: str = "") -> str:
         text = text.rstrip("\n") + "\n\n" + title + section + "\n"
     DOC.write_text(text, encoding="utf-8")
     return section
+
+
+def measured_by(target: str, note: str = "") -> str:
+    """The first line of a section: when, on what machine, by which ``make`` target."""
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    return (
+        f"Measured {stamp} on {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()} by `make {target}`{f' ({note})' if note else ''}."
+    )

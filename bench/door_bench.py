@@ -15,13 +15,10 @@ Usage: .venv/bin/python bench/door_bench.py [--rounds 5]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from bench.benchmarks_doc import write_section  # noqa: E402
+from bench.benchmarks_doc import measured_by, write_section  # noqa: E402
 from tests import malformed_payloads as bad  # noqa: E402
 from tests.e2e.conftest import (  # noqa: E402
     CONVERSION_WEBHOOK_SECRET,
@@ -70,12 +67,10 @@ def rss_mib(pid: int) -> float:
 
 
 def write_doc(rows: list[str], rounds: int) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     return write_section(
         "door-bench",
         [
-            f"Measured {stamp} on {os.cpu_count()} cores, {platform.machine()}, Python "
-            f"{platform.python_version()} by `make bench-door` ({rounds} rounds per endpoint).",
+            measured_by("bench-door", f"{rounds} rounds per endpoint"),
             "",
             "| what was sent | requests | answers | Rasa RSS before MiB | after MiB | growth MiB "
             "| median answer ms |",

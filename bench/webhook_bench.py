@@ -18,14 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.benchmarks_doc import write_section  # noqa: E402
+from bench.benchmarks_doc import measured_by, write_section  # noqa: E402
 from tests import messenger_payloads as fb  # noqa: E402
 from tests.fakes.graph_api import FakeGraphApi  # noqa: E402
 
@@ -105,12 +103,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def write_doc(args: argparse.Namespace, timings: list[float], answered: int, took: float) -> str:
     ms = [t * 1000 for t in timings]
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     return write_section(
         "webhook-bench",
         [
-            f"Measured {stamp} on {os.cpu_count()} cores, {platform.machine()}, Python "
-            f"{platform.python_version()} by `make bench-webhook`.",
+            measured_by("bench-webhook"),
             "",
             "| senders | POSTs | stand-in NLU s/message | p50 ms | p95 ms | p99 ms | max ms "
             "| answered | all answered after s |",

@@ -130,9 +130,10 @@ class DeliveryWorker:
                 logger.exception("%s: inbox poll failed", self.name)
 
     async def start(self) -> None:
-        """Take up what a previous run left, then keep polling."""
+        """Bring the inbox's tables up to date, take up what a previous run left, keep polling."""
         self._stopping = False
         try:
+            await asyncio.to_thread(self.inbox.state.ensure_schema)
             recovered = await self.poll_once()
         except StateUnavailable as error:
             logger.error("STATE UNAVAILABLE at start, %s inbox not read: %s", self.name, error)

@@ -338,10 +338,6 @@ class SlackHandoffInput(InputChannel):
                 logger.error(
                     "Slack auth.test failed (our own messages are still ignored): %r", error
                 )
-            try:
-                await asyncio.to_thread(self.state.ensure_schema)
-            except StateUnavailable as error:
-                logger.error("STATE UNAVAILABLE at start: %s", error)
             await self.worker.start()
             self._dispatch_task = asyncio.get_running_loop().create_task(self.dispatcher.run())
 

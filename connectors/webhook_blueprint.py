@@ -9,7 +9,6 @@ are run by a :class:`DeliveryWorker`, right away and after any crash.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol
@@ -100,10 +99,6 @@ class Webhook:
 
     async def start(self, app: Sanic | None = None) -> None:
         self.agent = getattr(app.ctx, "agent", None) if app is not None else None
-        try:
-            await asyncio.to_thread(self.channel.state.ensure_schema)
-        except StateUnavailable as error:
-            logger.error("STATE UNAVAILABLE at start: %s", error)
         await self.worker.start()
 
     async def stop(self) -> None:

@@ -35,7 +35,9 @@ def inbox(tmp_path) -> Inbox:
 def test_a_delivery_is_stored_once_whatever_the_redeliveries(inbox):
     first = inbox.store([new("m_1"), new("m_2"), new("m_1")], now=T0)
     assert [s.conversation_id for s in first] == ["messenger:1:A", "messenger:1:A"]
-    assert inbox.store([new("m_2"), new("m_3")], now=T0) == [Stored(3, "messenger:1:A")]
+    assert inbox.store([new("m_2"), new("m_3")], now=T0) == [
+        Stored(3, "messenger:1:A", "messenger", "m_3")
+    ]
     assert inbox.store([NewDelivery("telegram", "m_1", "telegram:9", {})], now=T0) != []
     assert inbox.counts() == {"pending": 4}
 
@@ -139,13 +141,13 @@ def test_a_version_1_database_gets_the_inbox(tmp_path):
 async def test_webhooks_writing_at_once_share_a_transaction_and_a_redelivery_is_stored_once(inbox):
     door = InboxDoor(inbox)
     calls = []
-    store = inbox.store_keyed
+    store = inbox.store
 
     def counted(*args):
         calls.append(len(args[0]))
         return store(*args)
 
-    inbox.store_keyed = counted
+    inbox.store = counted
     answers = await asyncio.gather(
         *(door.store([new(f"m_{i}", f"C{i}")]) for i in range(20)),
         door.store([new("m_3", "C3")]),  # Facebook redelivered m_3 meanwhile

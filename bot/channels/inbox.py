@@ -58,6 +58,12 @@ class Stored:
 
     id: int
     conversation_id: str
+    channel: str
+    delivery_id: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.delivery_id)
 
 
 @dataclass(frozen=True)
@@ -111,17 +117,11 @@ class Inbox:
         Raises:
             StateUnavailable: Nothing was stored; the platform must not get its 200.
         """
-        return list(self.store_keyed(deliveries, now).values())
-
-    def store_keyed(
-        self, deliveries: Sequence[NewDelivery], now: datetime | None = None
-    ) -> dict[tuple[str, str], Stored]:
-        """:meth:`store`, the rows created by (channel, delivery id), in order."""
         if not deliveries:
-            return {}
+            return []
         moment = naive_utc(now)
 
-        def work(connection: Connection) -> dict[tuple[str, str], Stored]:
+        def work(connection: Connection) -> list[Stored]:
             known: set[tuple[str, str]] = set()
             for channel in {d.channel for d in deliveries}:
                 ids = [d.delivery_id[:255] for d in deliveries if d.channel == channel]
@@ -133,7 +133,7 @@ class Inbox:
                         )
                     )
                 )
-            created: dict[tuple[str, str], Stored] = {}
+            created = []
             for delivery in deliveries:
                 key = (delivery.channel, delivery.delivery_id[:255])
                 if key in known:
@@ -151,7 +151,9 @@ class Inbox:
                         sent=0,
                     )
                 )
-                created[key] = Stored(result.inserted_primary_key[0], delivery.conversation_id)
+                created.append(
+                    Stored(result.inserted_primary_key[0], delivery.conversation_id, *key)
+                )
             return created
 
         try:
@@ -252,6 +254,7 @@ class Inbox:
                 sa.select(
                     INBOX.c.id,
                     INBOX.c.conversation_id,
+                    INBOX.c.delivery_id,
                     _takeable(moment).label("takeable"),
                 )
                 .where((INBOX.c.channel == channel) & INBOX.c.status.in_(UNFINISHED))
@@ -265,7 +268,7 @@ class Inbox:
                     continue
                 seen.add(row.conversation_id)
                 if row.takeable:
-                    found.append(Stored(row.id, row.conversation_id))
+                    found.append(Stored(row.id, row.conversation_id, channel, row.delivery_id))
                     if len(found) >= limit:
                         break
             return found

@@ -44,14 +44,13 @@ class InboxDoor:
                 batch, self._waiting = self._waiting, []
                 everything = [delivery for deliveries, _ in batch for delivery in deliveries]
                 try:
-                    created = await self.inbox.state.write(
-                        self.inbox.store_keyed, everything, urgent=True
-                    )
+                    stored = await self.inbox.state.write(self.inbox.store, everything, urgent=True)
                 except Exception as error:  # StateUnavailable above all: every request fails
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(error)
                     continue
+                created = {row.key: row for row in stored}
                 for deliveries, future in batch:
                     mine = [
                         created.pop(key)

@@ -59,12 +59,18 @@ def test_every_malformed_request_gets_its_4xx_and_never_a_5xx(server: RasaServer
     wait_for(lambda: graph.texts(psid))
 
 
-def post_declaring(server: RasaServer, path: str, length: int) -> int:
-    """POST headers announcing ``length`` bytes, then only the first 64 KB; the status."""
+def connect(server: RasaServer, path: str) -> http.client.HTTPConnection:
+    """A raw HTTP connection with a POST to ``/webhooks/<path>`` started (headers to add)."""
     host, port = server.url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", f"/webhooks/{path}")
+    return connection
+
+
+def post_declaring(server: RasaServer, path: str, length: int) -> int:
+    """POST headers announcing ``length`` bytes, then only the first 64 KB; the status."""
+    connection = connect(server, path)
     try:
-        connection.putrequest("POST", f"/webhooks/{path}")
         connection.putheader("Content-Type", "application/json")
         connection.putheader("Content-Length", str(length))
         connection.endheaders()
@@ -77,10 +83,8 @@ def post_declaring(server: RasaServer, path: str, length: int) -> int:
 
 def post_chunked(server: RasaServer, path: str, total: int) -> int:
     """POST a chunked body (no length announced) of up to ``total`` bytes; the status."""
-    host, port = server.url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection = connect(server, path)
     try:
-        connection.putrequest("POST", f"/webhooks/{path}")
         connection.putheader("Transfer-Encoding", "chunked")
         connection.endheaders()
         chunk = b"x" * 65536
