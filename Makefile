@@ -24,7 +24,7 @@ export TRACKER_STORE_DB ?= rasa
 
 TRAIN_INPUTS := config.yml domain.yml bot/brand/places.yml $(shell find data brands -name '*.yml' -not -path 'brands/copy/*' 2>/dev/null) $(wildcard components/*.py)
 
-.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger bench-webhook bench-door lock lint clean
+.PHONY: help install run serve train test test-unit test-stories validate bench-nlu bench-ledger bench-webhook bench-door bench-dialogue lock lint clean
 
 help:
 	@echo "make run        install, train if needed, start the action server and open rasa shell"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-ledger  ledger write and report benchmark, written to docs/benchmarks.md"
 	@echo "make bench-webhook Messenger webhook acknowledgement under 20 senders, docs/benchmarks.md"
 	@echo "make bench-door    what refused and malformed requests cost the real server, docs/benchmarks.md"
+	@echo "make bench-dialogue  tests/dialogue conversation sets through the real server, docs/benchmarks.md"
 
 install: $(STAMP)
 
@@ -83,6 +84,9 @@ bench-webhook: $(STAMP)
 
 bench-door: train
 	$(PY) bench/door_bench.py
+
+bench-dialogue: train
+	$(PY) bench/dialogue_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions components connectors tests bench

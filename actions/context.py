@@ -6,29 +6,36 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.brand.brand_file import Brand, Product, load_brand
-from bot.brand.catalogue import find_products_in_text, match_product
+from bot.brand.brand_file import Brand, Product
 from bot.brand.copy import render
-from bot.brand.errors import BrandError
-from bot.settings import get_settings
+from bot.dialogue.turn import Turn, conversation_brand, read_turn
 
 logger = logging.getLogger(__name__)
 
 
 def brand_for(tracker: Tracker) -> Brand:
-    """The brand of this conversation: slot ``brand``, else the ``brand`` the channel put in the
-    message metadata (a Facebook page belongs to one brand), else the default brand."""
-    started = tracker.get_slot("session_started_metadata") or {}
-    latest = tracker.latest_message.get("metadata") or {}
-    slug = tracker.get_slot("brand") or started.get("brand") or latest.get("brand")
-    if slug:
-        try:
-            return load_brand(slug)
-        except BrandError:
-            logger.error("Conversation %s names unknown brand %r", tracker.sender_id, slug)
-    return load_brand(get_settings().default_brand)
+    """The brand of this conversation (see :func:`bot.dialogue.turn.conversation_brand`)."""
+    return conversation_brand(tracker.slots, tracker.latest_message.get("metadata"))
+
+
+def turn_of(tracker: Tracker) -> Turn:
+    """The latest message read in its conversation: values, memory, reading in context."""
+    latest = tracker.latest_message
+    return read_turn(
+        tracker.slots,
+        str(latest.get("text") or ""),
+        list(latest.get("entities") or []),
+        (latest.get("intent") or {}).get("name"),
+        latest.get("metadata"),
+    )
+
+
+def memory_events(turn: Turn) -> list[EventType]:
+    """Slot events that keep what the latest message stated (product, size, city…)."""
+    return [SlotSet(slot, value) for slot, value in turn.memory.changes(turn.before).items()]
 
 
 def user_text(tracker: Tracker) -> str:
@@ -37,8 +44,10 @@ def user_text(tracker: Tracker) -> str:
 
 
 def latest_intent(tracker: Tracker) -> str | None:
-    """Intent of the latest user message."""
-    return (tracker.latest_message.get("intent") or {}).get("name")
+    """Intent of the latest user message, as read in context (``understood_as``) if it was."""
+    return tracker.get_slot("understood_as") or (tracker.latest_message.get("intent") or {}).get(
+        "name"
+    )
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[Any]:
@@ -57,24 +66,16 @@ def entity_value(tracker: Tracker, entity: str) -> Any | None:
 
 
 def products_mentioned(tracker: Tracker, brand: Brand) -> list[Product]:
-    """Products the latest message names: NLU entities first, then names found in the text."""
-    found: list[Product] = []
-    for value in entity_values(tracker, "product"):
-        product = match_product(brand, str(value))
-        if product and product not in found:
-            found.append(product)
-    if not found:
-        found = find_products_in_text(brand, user_text(tracker))
-    return found
+    """Products the latest message names and does not rule out (« pas la parka, le sweat »)."""
+    turn = turn_of(tracker)
+    found = [brand.product(p) for p in turn.values.products]
+    return [p for p in found if p is not None]
 
 
 def current_product(tracker: Tracker, brand: Brand) -> Product | None:
     """The product the customer is talking about: named now, or earlier in the conversation."""
-    mentioned = products_mentioned(tracker, brand)
-    if mentioned:
-        return mentioned[0]
-    slot = tracker.get_slot("product")
-    return brand.product(slot) if slot else None
+    product_id = turn_of(tracker).memory.product
+    return brand.product(product_id) if product_id else None
 
 
 def say(

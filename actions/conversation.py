@@ -1,4 +1,5 @@
-"""Conversation glue: "oui" / "non" to the bot's last question, and bare pieces of information."""
+"""Conversation glue: yes / no to the bot's last question, bare pieces of information, and
+"that did not help"."""
 
 from __future__ import annotations
 
@@ -8,24 +9,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import (
-    brand_for,
-    entity_value,
-    latest_intent,
-    products_mentioned,
-    say,
-    user_text,
-)
-from actions.presale import utter_delivery
+from actions.context import latest_intent, memory_events, say, turn_of
+from actions.presale import answer_all, place_of, resume_offer, suggest, utter_delivery
+from actions.products import ask_which_product
 from actions.purchase import make_offer, offer_product
-from bot.brand import catalogue
-from bot.nlu.orders import find_order_number, normalise_order_number
 
 
 class ActionHandleYesNo(Action):
     """Answers "oui" / "non" according to the question the bot asked last.
 
-    "Oui" to the offer of a person is handled by a rule that runs ``action_escalate``.
+    "Oui" to the offer of a person runs ``action_escalate`` (rule "yes to a person").
     """
 
     def name(self) -> str:
@@ -34,7 +27,8 @@ class ActionHandleYesNo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        brand = brand_for(tracker)
+        turn = turn_of(tracker)
+        brand = turn.brand
         pending = tracker.get_slot("pending_question")
         agreed = latest_intent(tracker) == "affirm"
         if pending == "buy_product" and agreed:
@@ -52,7 +46,8 @@ class ActionHandleYesNo(Action):
 
 
 class ActionHandleInform(Action):
-    """A bare order number, contact detail or place: use it for what the bot was waiting for."""
+    """A bare value (product, size, colour, place, order number, budget): use it for what the bot
+    was waiting for, else for the question being discussed."""
 
     def name(self) -> str:
         return "action_handle_inform"
@@ -60,36 +55,59 @@ class ActionHandleInform(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        brand = brand_for(tracker)
-        text = user_text(tracker)
-        requested = tracker.get_slot("requested")
-        events: list[EventType] = [SlotSet("pending_question", None)]
+        turn = turn_of(tracker)
+        brand, values = turn.brand, turn.values
+        requested = turn.context.requested
+        events = memory_events(turn)
+        product = brand.product(turn.memory.product) if turn.memory.product else None
 
-        entity_number = entity_value(tracker, "order_number")
-        order_number = (
-            normalise_order_number(str(entity_number))
-            if entity_number
-            else find_order_number(text, allow_bare=requested == "order_number")
-        )
-        if order_number:
-            say(dispatcher, brand, "utter_order_number_noted", order_number=order_number)
-            return events + [
-                SlotSet("order_number", order_number),
-                SlotSet("requested", None),
-            ]
-
-        place = catalogue.resolve_place(entity_value(tracker, "city"), text)
-        if place and requested in (None, "city"):
-            return events + utter_delivery(dispatcher, brand, place)
-
-        products = products_mentioned(tracker, brand)
-        if products:
-            # "le sweat" in answer to "quel article ?" (or out of the blue): make the offer.
-            return offer_product(dispatcher, tracker, brand, products[0])
-
+        if values.order_number:
+            say(dispatcher, brand, "utter_order_number_noted", order_number=values.order_number)
+            return events + [SlotSet("requested", None), SlotSet("pending_question", None)]
         if requested == "order_number":
             say(dispatcher, brand, "utter_ask_order_number")
             return events
+        if values.place and (requested in (None, "city") or not values.products):
+            delivery = utter_delivery(
+                dispatcher, brand, place_of(turn), product, turn.memory.quantity or 1
+            )
+            return (
+                events
+                + delivery
+                + [SlotSet("topic", "ask_delivery")]
+                + resume_offer(dispatcher, turn)
+            )
+        if product is not None and (values.products or values.size or values.colour):
+            if turn.context.topic == "ask_availability" and not values.products:
+                return (
+                    events
+                    + answer_all(dispatcher, turn, "ask_availability")
+                    + resume_offer(dispatcher, turn)
+                )
+            # « la parka noire » in answer to "Quel article ?", or out of the blue: the offer.
+            return events + offer_product(dispatcher, turn, product)
+        if values.budget:
+            suggest(dispatcher, turn)
+            return events + [SlotSet("pending_question", None), SlotSet("requested", "product")]
+        if requested == "product":
+            return events + ask_which_product(dispatcher, brand)
+        if requested == "city":
+            say(dispatcher, brand, "utter_ask_location")
+            return events
         say(dispatcher, brand, "utter_inform_noted")
         say(dispatcher, brand, "utter_anything_else")
-        return events + ([SlotSet("city", place.name)] if place else [])
+        return events + [SlotSet("pending_question", None)]
+
+
+class ActionDidNotHelp(Action):
+    """The customer says the last answer did not help: never the same answer again; a person."""
+
+    def name(self) -> str:
+        return "action_did_not_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        turn = turn_of(tracker)
+        say(dispatcher, turn.brand, "utter_sorry_not_helpful")
+        return [SlotSet("pending_question", "offer_human"), SlotSet("requested", None)]

@@ -5,16 +5,14 @@ Used to answer availability questions, and by the purchase flow before it makes 
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, current_product, entity_value, say, user_text
-from actions.presale import BULLET, ask_which_product, product_slot
+from actions.context import say
+from actions.products import BULLET, ask_which_product
 from bot.brand import catalogue
 from bot.brand.brand_file import Brand, Product
+from bot.dialogue.turn import Turn
 
 
 def _variant_label(colour: str | None, size: str | None) -> str:
@@ -90,59 +88,32 @@ def utter_stock(
 
 
 def requested_variant(
-    dispatcher: CollectingDispatcher, tracker: Tracker, brand: Brand, product: Product
+    dispatcher: CollectingDispatcher, turn: Turn, product: Product
 ) -> tuple[str | None, str | None, bool]:
-    """(colour, size, valid) the latest message asks for; tells the customer about unknown ones."""
-    text = user_text(tracker)
-    colour_value = entity_value(tracker, "colour")
-    colours = (
-        catalogue.match_colours(product, str(colour_value))
-        if colour_value
-        else catalogue.find_colours_in_text(product, text)
-    )
-    size_value = entity_value(tracker, "size")
-    size = (
-        catalogue.match_size(product, str(size_value))
-        if size_value
-        else catalogue.find_size_in_text(product, text)
-    )
-    if colour_value and not colours:
-        say(
-            dispatcher,
-            brand,
-            "utter_unknown_variant",
-            product_name=product.name,
-            wanted=str(colour_value),
-            options=", ".join(product.colours),
-        )
-        return None, None, False
-    if size_value and size is None:
-        say(
-            dispatcher,
-            brand,
-            "utter_unknown_variant",
-            product_name=product.name,
-            wanted=str(size_value),
-            options=", ".join(product.sizes),
-        )
-        return None, None, False
-    return (colours[0] if colours else None), size, True
+    """(colour, size, valid) asked for now or earlier; tells the customer about unknown ones."""
+    brand = turn.brand
+    colour = turn.memory.colour if turn.memory.colour in product.colours else None
+    size = turn.memory.size if turn.memory.size in product.sizes else None
+    for value in turn.values.unknown_colours:
+        if not turn.values.colour:
+            say(
+                dispatcher,
+                brand,
+                "utter_unknown_variant",
+                product_name=product.name,
+                wanted=value,
+                options=", ".join(product.colours),
+            )
+            return None, None, False
+    return colour, size, True
 
 
-class ActionAnswerAvailability(Action):
-    """Stock, sizes and colours of a product."""
-
-    def name(self) -> str:
-        return "action_answer_availability"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        brand = brand_for(tracker)
-        product = current_product(tracker, brand)
-        if product is None:
-            return ask_which_product(dispatcher, brand) + [SlotSet("pending_question", None)]
-        colour, size, valid = requested_variant(dispatcher, tracker, brand, product)
-        if valid:
-            utter_stock(dispatcher, brand, product, colour, size)
-        return product_slot(product) + [SlotSet("pending_question", None)]
+def answer_availability(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType]:
+    """Stock, sizes and colours of the product in question."""
+    product = turn.brand.product(turn.memory.product) if turn.memory.product else None
+    if product is None:
+        return ask_which_product(dispatcher, turn.brand)
+    colour, size, valid = requested_variant(dispatcher, turn, product)
+    if valid:
+        utter_stock(dispatcher, turn.brand, product, colour, size)
+    return []

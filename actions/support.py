@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import brand_for, entity_value, latest_intent, say
+from actions.context import brand_for, entity_value, latest_intent, memory_events, say, turn_of
 from actions.handoff import hand_over
 from bot.handoff.rules import EscalationReason
 from bot.nlu.orders import normalise_order_number
@@ -51,7 +51,9 @@ class ActionSupportRequest(Action):
         else:
             logger.error("Brand %s has no policy for %s", brand.slug, intent)
         events: list[EventType] = [SlotSet("pending_question", None)]
-        raw = entity_value(tracker, "order_number") or tracker.get_slot("order_number")
+        turn = turn_of(tracker)
+        events += memory_events(turn) + [SlotSet("topic", None)]
+        raw = turn.memory.order_number or entity_value(tracker, "order_number")
         if intent in brand.handoff.people_for:
             # The brand wants a person on this kind of case (damaged item, refund...).
             order_number = normalise_order_number(str(raw)) if raw else None

@@ -1,6 +1,7 @@
 """Pre-sale actions: the right responses, filled from the brand file, and the right slots."""
 
 from actions.presale import (
+    ActionAnswerAvailability,
     ActionAnswerDelivery,
     ActionAnswerPayment,
     ActionAnswerPrice,
@@ -9,7 +10,7 @@ from actions.presale import (
     ActionProductAdvice,
 )
 from actions.purchase import ActionPurchaseIntent
-from actions.stock import ActionAnswerAvailability
+from bot.brand.brand_file import load_brand
 from tests.conftest import make_tracker, responses, run_action, slot_events
 
 
@@ -75,7 +76,8 @@ async def test_availability_without_product_asks_which_with_buttons():
         ActionAnswerAvailability(), make_tracker("c dispo ?", "ask_availability")
     )
     assert responses(messages) == ["utter_ask_which_product"]
-    assert 1 <= len(messages[0]["buttons"]) <= 5
+    # Every product is one tap away (Messenger shows up to 13 quick replies).
+    assert len(messages[0]["buttons"]) == len(load_brand("demo").catalogue) <= 13
     assert messages[0]["buttons"][0]["payload"].startswith("/purchase_intent{")
     assert slot_events(events)["requested"] == "product"
 
@@ -138,6 +140,7 @@ async def test_purchase_offers_an_in_stock_product():
     assert slot_events(events) == {
         "product": "bonnet_flocon",
         "requested": None,
+        "topic": "purchase_intent",
         "pending_question": "buy_product",
     }
 

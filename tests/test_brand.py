@@ -24,6 +24,8 @@ def test_demo_brand_is_complete():
     assert brand.zone_for_country("BE").zone == "Belgique et Luxembourg"
     assert brand.stores and brand.payment_methods and brand.promo.active
     assert brand.product("parka_boreale").units("kaki", "XS") == 0
+    assert brand.product("baskets_lumiere").plural and brand.product("parka_boreale").gender == "f"
+    assert brand.promo.percent == 15 and brand.instalments.count == 3
 
 
 def test_business_hours_in_the_brand_timezone():

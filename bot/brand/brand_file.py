@@ -1,7 +1,11 @@
 """Brand configuration: one ``brands/<slug>.yml`` per brand, loaded into typed objects.
 
 A brand file holds everything the bot says about a brand: its name and voice, catalogue, delivery
-zones, payment methods, promotion, stores, business hours and support policies.
+zones, payment methods and instalments, promotion, stores, business hours and support policies.
+
+Why this module is long: it is the whole schema of a brand file, one frozen dataclass and one
+validating parser per section, read top to bottom; the largest section, ``handoff:``, has its own
+module (handoff_config.py).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from bot.settings import get_settings
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+GENDERS = ("m", "f")
 
 
 @dataclass(frozen=True)
 class Product:
-    """One catalogue item; ``stock`` maps colour → size → units."""
+    """One catalogue item; ``stock`` maps colour → size → units. ``gender`` ("m" or "f") and
+    ``plural`` are those of its name, for the articles the bot writes (bot/brand/grammar.py)."""
 
     id: str
     name: str
@@ -40,6 +46,8 @@ class Product:
     colours: tuple[str, ...]
     stock: Mapping[str, Mapping[str, int]]
     url: str | None = None
+    gender: str = "m"
+    plural: bool = False
 
     @property
     def price_cents(self) -> int:
@@ -79,13 +87,29 @@ class Store:
 
 @dataclass(frozen=True)
 class Promo:
-    """The current promotion, if any."""
+    """The current promotion, if any: ``percent`` off the ``products`` it lists (None: all)."""
 
     active: bool
     text: str = ""
     code: str | None = None
     until: str | None = None
     conditions: str | None = None
+    percent: float | None = None
+    products: tuple[str, ...] | None = None
+
+    def applies_to(self, product_id: str) -> bool:
+        """Whether the promotion is running and covers the product ``product_id``."""
+        return self.active and (self.products is None or product_id in self.products)
+
+
+@dataclass(frozen=True)
+class Instalments:
+    """Paying in ``count`` instalments, for orders from ``minimum`` (brand currency) paid with
+    ``methods``."""
+
+    count: int
+    minimum: float
+    methods: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,7 @@ class Brand:
     billing: Billing = field(default_factory=Billing)
     messenger_pages: tuple[MessengerPage, ...] = ()
     handoff: HandoffConfig = field(default_factory=lambda: parse_handoff(None, "brand"))
+    instalments: Instalments | None = None
 
     def checkout_link(self, product: Product, ref: str) -> str | None:
         """The product's page in the online shop, tagged with the offer's ``ref``; None if no shop.
@@ -179,6 +204,11 @@ def _parse_product(raw: Mapping[str, Any], where: str) -> Product:
     price = float(_require(raw, "price", where))
     if price <= 0:
         raise BrandError(f"{where}: price must be positive")
+    gender = raw.get("gender", "m")
+    if gender not in GENDERS:
+        raise BrandError(f"{where}: gender must be 'm' or 'f', not {gender!r}")
+    if not isinstance(raw.get("plural", False), bool):
+        raise BrandError(f"{where}: plural must be true or false")
     return Product(
         id=str(_require(raw, "id", where)),
         name=str(_require(raw, "name", where)),
@@ -190,6 +220,8 @@ def _parse_product(raw: Mapping[str, Any], where: str) -> Product:
         colours=colours,
         stock=stock,
         url=_parse_url(raw.get("url"), f"{where}: url") if raw.get("url") else None,
+        gender=gender,
+        plural=raw.get("plural", False),
     )
 
 
@@ -222,6 +254,49 @@ def _parse_billing(raw: Mapping[str, Any] | None, where: str) -> Billing:
         per_conversion=_parse_decimal(raw.get("per_conversion", 0), f"{where}: billing"),
         revenue_share_percent=percent,
         attribution_window_days=window,
+    )
+
+
+def _parse_promo(raw: Mapping[str, Any] | None, ids: list[str], where: str) -> Promo:
+    raw = raw or {"active": False}
+    percent = raw.get("percent")
+    if percent is not None:
+        percent = float(_parse_decimal(percent, f"{where}: promo.percent"))
+        if not 0 < percent <= 100:
+            raise BrandError(f"{where}: promo.percent must be more than 0 and at most 100")
+    products = raw.get("products")
+    if products is not None:
+        if not isinstance(products, list) or not products:
+            raise BrandError(f"{where}: promo.products must list product ids (omit it for all)")
+        unknown = [str(p) for p in products if str(p) not in ids]
+        if unknown:
+            raise BrandError(f"{where}: promo.products names unknown products {unknown}")
+    return Promo(
+        active=bool(raw.get("active")),
+        text=str(raw.get("text", "")),
+        code=raw.get("code"),
+        until=str(raw["until"]) if raw.get("until") else None,
+        conditions=raw.get("conditions"),
+        percent=percent,
+        products=None if products is None else tuple(str(p) for p in products),
+    )
+
+
+def _parse_instalments(raw: Any, where: str) -> Instalments | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or "count" not in raw:
+        raise BrandError(f"{where}: instalments needs count (and optional minimum, methods)")
+    count = raw["count"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+        raise BrandError(f"{where}: instalments.count must be a whole number ≥ 2, not {count!r}")
+    methods = raw.get("methods")
+    if methods is not None and not isinstance(methods, str):
+        raise BrandError(f"{where}: instalments.methods must be text")
+    return Instalments(
+        count=count,
+        minimum=float(_parse_decimal(raw.get("minimum", 0), f"{where}: instalments.minimum")),
+        methods=methods or None,
     )
 
 
@@ -291,7 +366,6 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
         )
         for z in data.get("delivery", [])
     )
-    promo_raw = data.get("promo") or {"active": False}
     return Brand(
         slug=slug,
         name=str(_require(data, "name", where)),
@@ -306,13 +380,7 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
         catalogue=catalogue,
         delivery=delivery,
         payment_methods=tuple(str(m) for m in data.get("payment_methods", [])),
-        promo=Promo(
-            active=bool(promo_raw.get("active")),
-            text=str(promo_raw.get("text", "")),
-            code=promo_raw.get("code"),
-            until=str(promo_raw["until"]) if promo_raw.get("until") else None,
-            conditions=promo_raw.get("conditions"),
-        ),
+        promo=_parse_promo(data.get("promo"), ids, where),
         stores=tuple(
             Store(city=str(s["city"]), address=str(s["address"]), hours=str(s["hours"]))
             for s in data.get("stores", [])
@@ -324,6 +392,7 @@ def parse_brand(data: Mapping[str, Any], where: str = "brand") -> Brand:
             (data.get("channels") or {}).get("messenger"), where
         ),
         handoff=parse_handoff(data.get("handoff"), where),
+        instalments=_parse_instalments(data.get("instalments"), where),
     )
 
 

@@ -199,6 +199,12 @@ def find_store(brand: Brand, place: Place | None) -> tuple[Store | None, tuple[S
     return exact, same_country
 
 
+def is_gift_request(text: str) -> bool:
+    """Whether the customer looks for a gift (« un cadeau pour mon frère », « à offrir »)."""
+    folded = fold(text)
+    return any(w in folded for w in _GIFT_WORDS)
+
+
 def suggest_products(brand: Brand, text: str, limit: int = 5) -> list[Product]:
     """Products to propose for an advice request: warm things, gifts, else best stocked first."""
     folded = fold(text)

@@ -42,6 +42,7 @@ def render_catalogue_nlu(brands_dir: Path | None = None) -> str:
                     synonyms.setdefault(product.id, []).append(alias)
     places = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8"))
     places.pop("ambiguous_in_text", None)
+    places.pop("prepositions", None)
     place_names = sorted({name for names in places.values() for name in names})
 
     out = [_HEADER, 'version: "3.1"\n', "nlu:\n"]
