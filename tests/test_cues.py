@@ -65,6 +65,7 @@ def test_price_with_the_code():
     ("text", "expected"),
     [("je voudrais le jean délavé en 40", True), ("je le prends en écru", True),
      ("la parka boréale m'intéresse", True), ("je voudrais savoir si vous livrez", False),
+     ("je prends quelle taille pour la parka ?", False),
      ("le cabas est à combien ?", False)],
 )  # fmt: skip
 def test_wanting_to_buy(text, expected):
@@ -92,7 +93,8 @@ def test_french_number_words_of_every_region(words, number):
     [("moins de 80 €", 80.0), ("budget septante-cinq euros", 75.0), ("max 100$", 100.0),
      ("j'ai un budget de 50 balles", 50.0), ("septante-cinq euros", 75.0),
      ("autour de cent vingt francs", 120.0), ("ça coute 59 euros ?", None),
-     ("un cadeau pour ma mère", None), ("j'ai payé 59 euros", None)],
+     ("un cadeau pour ma mère", None),
+     ("je vous envoie une photo", None), ("moins de 60e", 60.0), ("j'ai payé 59 euros", None)],
 )  # fmt: skip
 def test_budgets(text, budget):
     assert find_budget(text) == budget

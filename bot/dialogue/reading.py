@@ -133,7 +133,9 @@ def read_in_context(
         and nlu_intent in ("product_advice", "inform", "out_of_scope", "nlu_fallback")
     ):
         return Reading(context.topic, f"follow-up of {context.topic} with more words")
-    if nlu_intent == "affirm" and not yes:
+    if nlu_intent == "affirm" and not yes and len(text.split()) > 1:
+        # One word the classifier reads as yes is trusted (« ouin », « yup »): its lexicon is
+        # wider than ours. Several words without a yes word are not a yes.
         # « c'est urgent svp » is not a yes: ask again what the bot was waiting for, if anything.
         if context.requested in ASKABLE:
             return Reading("inform", f"not a yes; still waiting for the {context.requested}")

@@ -19,7 +19,8 @@ _UNITS = {
 }  # fmt: skip
 _NUMBER_WORD = "|".join(sorted(_UNITS, key=len, reverse=True))
 _NUMBER = rf"(?:\d+(?:[.,]\d{{1,2}})?|(?:(?:{_NUMBER_WORD}|et)[ -]?)+)"
-_CURRENCY = r"(?:€|e|eur|euro|euros|balles|chf|francs?|\$|\$ ?ca|dollars?|piasses?|cad)"
+_CURRENCY = r"(?:€|eur|euro|euros|balles|chf|francs?|\$|\$ ?ca|dollars?|piasses?|cad)"
+_DIGITS_E = re.compile(r"(\d)\s?e\b")  # « 50e », « 50 e »: euros
 _LIMIT = (
     r"(?:budget(?: de| d environ| max(?:imum)?)?|moins de|max(?:imum)?|pas plus de|jusqu a"
     r"|en dessous de|sous les|autour de|environ|dans les|a peu pres|aux alentours de)"
@@ -66,7 +67,9 @@ def find_budget(text: str) -> float | None:
     « moins de 80 € » and « budget de septante-cinq euros » are budgets; a bare amount with a
     currency counts only when the message is about little else (« septante-cinq euros max »).
     """
-    folded = fold(text.replace("€", " euros ").replace("$", " dollars "))
+    folded = _DIGITS_E.sub(
+        r"\1 euros", fold(text.replace("€", " euros ").replace("$", " dollars "))
+    )
     match = _BUDGET.search(folded) or _AMOUNT_MAX.search(folded)
     if match is None and len(folded.split()) <= 6 and "?" not in text and not _PRICE.search(folded):
         match = _AMOUNT_ONLY.search(folded)

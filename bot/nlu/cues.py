@@ -17,7 +17,8 @@ from bot.nlu.text import fold
 _YES_PHRASES = tuple(
     sorted(
         (
-        "oui", "ouais", "ouai", "ouep", "ouaip", "yes", "yep", "yup", "ok", "okay", "okey", "oki",
+        "oui", "ouais", "ouai", "ouin", "wi", "ui", "yeah", "mouais", "okok", "kk", "k", "ouep",
+        "ouaip", "yes", "yep", "yup", "ok", "okay", "okey", "oki",
         "dac", "dacc", "daccord", "d accord", "go", "vas y", "vasy", "allez y", "allons y", "allez",
         "parfait", "super", "top", "nickel", "genial", "impec", "impeccable", "volontiers",
         "carrement", "exactement", "absolument", "bien sur", "evidemment", "certainement", "banco",
@@ -261,7 +262,11 @@ _WANTS = re.compile(
 )
 
 
-_JUST_ASKING = re.compile(r"\b(savoir|connaitre|demander|poser|comprendre|verifier)\b")
+# « je voudrais savoir… », « je prends quelle taille ? »: a question, not a decision.
+_JUST_ASKING = re.compile(
+    r"\b(savoir|connaitre|demander|poser|comprendre|verifier|quelle?s?|laquelle|lequel|quoi"
+    r"|combien|comment|si)\b"
+)
 
 
 def wants_to_buy(text: str) -> bool:
