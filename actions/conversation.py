@@ -13,6 +13,7 @@ from actions.context import latest_intent, memory_events, say, turn_of
 from actions.presale import answer_all, place_of, resume_offer, suggest, utter_delivery
 from actions.products import ask_which_product
 from actions.purchase import make_offer, offer_product
+from bot.dialogue.memory import basket_of
 
 
 class ActionHandleYesNo(Action):
@@ -69,7 +70,7 @@ class ActionHandleInform(Action):
             return events
         if values.place and (requested in (None, "city") or not values.products):
             delivery = utter_delivery(
-                dispatcher, brand, place_of(turn), product, turn.memory.quantity or 1
+                dispatcher, brand, place_of(turn), basket_of(brand, turn.memory)
             )
             return (
                 events

@@ -28,6 +28,7 @@ from actions.stock import answer_availability
 from bot.brand import catalogue, grammar
 from bot.brand.brand_file import Brand, Product
 from bot.brand.catalogue import Place, format_money
+from bot.dialogue.memory import Basket, basket_of
 from bot.dialogue.turn import Turn
 from bot.nlu import cues
 from bot.nlu.text import fold
@@ -44,14 +45,20 @@ def place_of(turn: Turn) -> Place | None:
     return None
 
 
+def basket_label(basket: Basket) -> str:
+    """« la Parka Boréale », or « votre panier (Sweat à capuche Brume + Bonnet Flocon) »."""
+    if len(basket.products) == 1:
+        return grammar.definite(basket.products[0])
+    return f"votre panier ({' + '.join(p.name for p in basket.products)})"
+
+
 def utter_delivery(
     dispatcher: CollectingDispatcher,
     brand: Brand,
     place: Place | None,
-    product: Product | None = None,
-    quantity: int = 1,
+    basket: Basket | None = None,
 ) -> list[EventType]:
-    """Delivery cost and lead time for ``place`` (free for ``product`` if it reaches the zone's
+    """Delivery cost and lead time for ``place`` (free for the basket if it reaches the zone's
     threshold), or every zone and a question when we don't know where."""
     if place is None:
         lines = [
@@ -79,22 +86,22 @@ def utter_delivery(
     )
     if zone.free_above is not None:
         threshold = format_money(zone.free_above, brand.currency)
-        amount = product.price * quantity if product else None
-        if product is not None and amount is not None and amount >= zone.free_above:
+        amount = basket.amount if basket else None
+        if basket is not None and amount is not None and amount >= zone.free_above:
             say(
                 dispatcher,
                 brand,
                 "utter_delivery_free_for_product",
-                product=grammar.definite(product),
+                product=basket_label(basket),
                 price=format_money(amount, brand.currency),
                 free_above=threshold,
             )
-        elif product is not None and amount is not None:
+        elif basket is not None and amount is not None:
             say(
                 dispatcher,
                 brand,
                 "utter_delivery_free_missing",
-                product=grammar.definite(product),
+                product=basket_label(basket),
                 price=format_money(amount, brand.currency),
                 free_above=threshold,
                 missing=format_money(zone.free_above - amount, brand.currency),
@@ -145,7 +152,7 @@ def answer_price(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType
 
 def answer_delivery(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType]:
     return utter_delivery(
-        dispatcher, turn.brand, place_of(turn), _product(turn), turn.memory.quantity or 1
+        dispatcher, turn.brand, place_of(turn), basket_of(turn.brand, turn.memory)
     )
 
 
@@ -166,21 +173,27 @@ def answer_payment(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventTy
         "minimum": format_money(plan.minimum, brand.currency),
         "methods": f" ({plan.methods})" if plan.methods else "",
     }
-    product = _product(turn)
-    if product is None:
+    basket = basket_of(brand, turn.memory)
+    if basket is None:
         say(dispatcher, brand, "utter_instalments_rule", **params)
         return []
-    amount = product.price * (turn.memory.quantity or 1)
+    # « le panier » is masculine singular; one product agrees with its own name.
+    product = basket.products[0] if len(basket.products) == 1 else None
+    amount = basket.amount
     key = "utter_instalments_ok" if amount >= plan.minimum else "utter_instalments_below_minimum"
     say(
         dispatcher,
         brand,
         key,
-        product=grammar.definite(product),
+        product=basket_label(basket),
         price=format_money(amount, brand.currency),
-        alone=grammar.agree(product, "seul", "seule", "seuls", "seules"),
-        eligible=grammar.agree(product, "éligible", "éligible", "éligibles", "éligibles"),
-        verb="sont" if product.plural else "est",
+        alone=grammar.agree(product, "seul", "seule", "seuls", "seules") if product else "seul",
+        eligible=(
+            grammar.agree(product, "éligible", "éligible", "éligibles", "éligibles")
+            if product
+            else "éligible"
+        ),
+        verb="sont" if product and product.plural else "est",
         **params,
     )
     return []

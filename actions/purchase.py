@@ -18,6 +18,7 @@ from actions.stock import requested_variant, utter_stock
 from bot.brand import catalogue, grammar
 from bot.brand.brand_file import Brand, Product
 from bot.brand.catalogue import format_money
+from bot.dialogue.memory import basket_of
 from bot.dialogue.turn import Turn
 from bot.dialogue.values import find_size
 from bot.handoff.rules import EscalationReason, is_large_order
@@ -57,7 +58,7 @@ def offer_product(
         # Still answer the rest of the message (« … vous livrez en Belgique ? »).
         place = place_of(turn)
         if place is not None or "ask_delivery" in cues.topics_in(turn.text):
-            delivery = utter_delivery(dispatcher, brand, place, product, turn.memory.quantity or 1)
+            delivery = utter_delivery(dispatcher, brand, place, basket_of(brand, turn.memory))
             events += [e for e in delivery if e["name"] != "requested"]
         return events + [SlotSet("pending_question", None)]
     say(
@@ -71,7 +72,7 @@ def offer_product(
     )
     place = place_of(turn)
     if place is not None:
-        delivery = utter_delivery(dispatcher, brand, place, product, turn.memory.quantity or 1)
+        delivery = utter_delivery(dispatcher, brand, place, basket_of(brand, turn.memory))
         events += [e for e in delivery if e["name"] != "requested"]
     # The other questions of the message (« je peux payer en 3 fois ? », « et l'échanger ? »).
     for topic in other_questions(turn, "purchase_intent"):
@@ -93,6 +94,9 @@ async def make_offer(
         # No online shop: the lead form takes the customer's details for the team.
         return [SlotSet("product", product.id), FollowupAction("lead_form")]
     await send_link(dispatcher, tracker, turn, product, variant_text(turn, product))
+    for other in map(brand.product, turn.memory.basket):  # « … et le bonnet avec »
+        if other is not None:
+            await send_link(dispatcher, tracker, turn, other, "")
     return [SlotSet("product", product.id)]
 
 

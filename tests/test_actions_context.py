@@ -140,3 +140,23 @@ async def test_did_not_help_apologises_and_offers_a_person():
     assert responses(messages) == ["utter_sorry_not_helpful"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
     assert slot_events(events)["pending_question"] == "offer_human"
+
+
+async def test_a_product_taken_with_another_makes_a_basket_for_delivery_and_instalments():
+    slots = {"product": "sweat_brume", "city": "Marseille"}
+    tracker = make_tracker("et si je prends un bonnet avec ?", "purchase_intent", slots=slots)
+    messages, events = await run_action(ActionPurchaseIntent(), tracker)
+    assert "utter_delivery_free_for_product" in responses(messages)  # 59 + 22 = 81 ≥ 60
+    assert slot_events(events)["basket"] == ["sweat_brume"]
+    basket = {"product": "bonnet_flocon", "basket": ["baskets_lumiere"]}
+    tracker = make_tracker("ça passe en 3 fois ?", "ask_payment", slots=basket)
+    messages, _ = await run_action(ActionAnswerPayment(), tracker)
+    assert responses(messages) == ["utter_instalments_ok"]  # 95 + 22 = 117 ≥ 100
+    assert "117" in messages[0]["text"]
+
+
+async def test_another_product_instead_starts_the_basket_again():
+    slots = {"product": "sweat_brume", "basket": ["bonnet_flocon"]}
+    tracker = make_tracker("non finalement la parka", "purchase_intent", slots=slots)
+    _, events = await run_action(ActionPurchaseIntent(), tracker)
+    assert slot_events(events)["basket"] is None

@@ -91,6 +91,8 @@ class Values:
     residue: tuple[str, ...] = ()
     # Colours the NLU heard that the product does not come in (« la parka en rose »).
     unknown_colours: tuple[str, ...] = ()
+    # The product is taken with the one discussed, not instead (« un bonnet avec ? »).
+    adds: bool = False
 
     @property
     def product(self) -> str | None:
@@ -266,6 +268,7 @@ def read_values(
         budget=budget,
         residue=residue,
         unknown_colours=unknown_colours,
+        adds=cues.adds_to_basket(text),
     )
 
 

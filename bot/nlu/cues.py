@@ -295,6 +295,15 @@ def names_a_payment_method(text: str) -> bool:
     return bool(_PAYMENT_METHODS.search(fold(text)))
 
 
+_ADDS = re.compile(r"\b(avec|aussi|en plus|egalement|en meme temps|les deux|tout ca)\b")
+
+
+def adds_to_basket(text: str) -> bool:
+    """Whether a product is taken *with* the one discussed (« et si je prends un bonnet avec ? »,
+    « si je prends aussi le bonnet »), not instead of it."""
+    return bool(_ADDS.search(fold(text)))
+
+
 def mentions_an_order(text: str) -> bool:
     """Whether ``text`` speaks of something bought or sent (an order, a parcel, a charge)."""
     return bool(_ORDER_EVIDENCE.search(fold(text)))
