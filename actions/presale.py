@@ -228,10 +228,8 @@ def answer_promo(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType
 def answer_store(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType]:
     """The shop in the customer's city, the nearest one in their country, or the list."""
     brand = turn.brand
+    # A place named now, or the one said before for « et à Lyon ? »-style follow-ups.
     place = place_of(turn) if turn.values.place or cues.is_follow_up(turn.text) else None
-    place = place or (
-        Place(turn.values.place, turn.values.country or "") if turn.values.place else None
-    )
     exact, nearby = catalogue.find_store(brand, place)
     lines = "\n".join(f"{BULLET}{s.city} : {s.address} ({s.hours})" for s in brand.stores)
     if exact:
@@ -343,8 +341,8 @@ def other_questions(turn: Turn, answered: str) -> list[str]:
     topics = [t for t in cues.topics_in(turn.text) if t != answered]
     if answered == "ask_delivery":
         topics = [t for t in topics if t != "ask_store"]
-    if answered == "ask_promo" or "ask_price" in (answered, *topics):
-        topics = [t for t in topics if not (t == "ask_promo" and answered == "ask_price")]
+    if answered == "ask_price":
+        topics = [t for t in topics if t != "ask_promo"]  # the price is given after the code
     if answered == "ask_promo" and turn.memory.product and cues.asks_price_with_code(turn.text):
         topics = ["ask_price", *[t for t in topics if t != "ask_price"]]  # « avec le code ? »
     return [

@@ -98,3 +98,14 @@ def test_french_number_words_of_every_region(words, number):
 )  # fmt: skip
 def test_budgets(text, budget):
     assert find_budget(text) == budget
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("combien pour l'envoyer a sherbrooke", False),
+     ("faut payer la douane à la réception ?", False),
+     ("le paiement a été refusé", True), ("ma carte a été débitée deux fois", True),
+     ("mon colis n'est pas arrivé", True), ("je veux annuler", True)],
+)  # fmt: skip
+def test_what_speaks_of_an_order(text, expected):
+    assert cues.mentions_an_order(text) is expected

@@ -280,7 +280,9 @@ def wants_to_buy(text: str) -> bool:
 _ORDER_EVIDENCE = re.compile(
     r"\b(commande|commandee?s?|colis|recu|recue|recus|arrive|arrivee|jamais|abime|abimee|casse"
     r"|cassee|trou|defaut|defectueux|rembourse|remboursement|numero|suivi|facture|debite|preleve"
-    r"|mb ?\d{6}|\d{6}|achete|achetee|livre le|pas ete livre|retard)\b"
+    r"|mb ?\d{6}|\d{6}|achete|achetee|livre le|pas ete livre|retard|refuse|refusee|bloque"
+    r"|bloquee|bug|erreur|probleme|souci|marche pas|fonctionne pas|deux fois|double|debitee"
+    r"|debites|preleves?|rembourser|compte|mot de passe|annuler|modifier)\b"
 )
 
 
