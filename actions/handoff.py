@@ -14,7 +14,13 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, ConversationResumed, EventType, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    ConversationResumed,
+    EventType,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import brand_for, entity_value, latest_intent, say, user_text
@@ -210,7 +216,14 @@ class ActionHandoffResume(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         say(dispatcher, brand_for(tracker), "utter_handoff_bot_back")
-        return [ConversationResumed(), SlotSet("pending_question", None)]
+        # Run from outside a turn (Slack's Résolu): end it with a listen, as a turn does, so the
+        # customer's next message starts a turn the rules recognise (without it, only TED's
+        # guess answered it).
+        return [
+            ConversationResumed(),
+            SlotSet("pending_question", None),
+            ActionExecuted("action_listen"),
+        ]
 
 
 class ActionLowConfidence(Action):
