@@ -121,11 +121,7 @@ async def test_resume_says_the_bot_is_back():
     assert responses(messages) == ["utter_handoff_bot_back"]
     assert any(e.get("event") == "resume" for e in events)
     # The turn ends with a listen, so the rules recognise the customer's next message.
-    assert events[-1] == {
-        "event": "action",
-        "name": "action_listen",
-        **{k: v for k, v in events[-1].items() if k not in ("event", "name")},
-    }
+    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
 
 
 async def test_the_card_names_the_customer_as_their_channel_shows_them():
