@@ -9,15 +9,11 @@ from typing import Any
 from bot.brand.brand_file import Brand, Product
 from bot.dialogue.values import Values
 
-# Slot names, in the domain, of what the conversation remembers.
-MEMORY_SLOTS = (
-    "product", "size", "colour", "city", "budget", "quantity", "order_number", "basket",
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Memory:
-    """Facts stated earlier: product id, size, colour, place, budget, quantity, order number."""
+    """Facts stated earlier: product id, size, colour, place, budget, quantity, order number.
+
+    Each field is a slot of the same name in domain.yml."""
 
     product: str | None = None
     size: str | None = None
