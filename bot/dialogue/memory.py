@@ -9,6 +9,7 @@ from typing import Any
 from bot.brand.brand_file import Brand, Product
 from bot.dialogue.values import Values
 
+
 @dataclass(frozen=True)
 class Memory:
     """Facts stated earlier: product id, size, colour, place, budget, quantity, order number.
